@@ -1,0 +1,90 @@
+"""Hands a `LinearModel` to HiGHS as arrays, runs it, and reads the outcome back."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import highspy
+import numpy as np
+
+from .lp import LinearModel
+from .options import SolveOptions
+from .status import PlanStatus, plan_status
+
+
+@dataclass(frozen=True)
+class SolverOutcome:
+    status: PlanStatus
+    x: np.ndarray | None  # column values when a solution exists
+    mip_gap: float | None
+    message: str
+    row_duals: np.ndarray | None = None
+
+
+def new_highs(options: SolveOptions) -> highspy.Highs:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", options.verbose)
+    h.setOptionValue("mip_rel_gap", options.mip_gap)
+    if options.time_limit is not None:
+        h.setOptionValue("time_limit", float(options.time_limit))
+    if options.threads is not None:
+        h.setOptionValue("threads", int(options.threads))
+    return h
+
+
+def pass_model(h: highspy.Highs, m: LinearModel) -> None:
+    """Pass the whole model in one call: arrays straight from numpy, no per-entry Python."""
+    cost, lower, upper, integer = m.column_arrays()
+    row_lower, row_upper = m.row_bounds()
+    start, index, value = m.matrix()
+    integrality = integer.astype(np.int32)
+    status = h.passModel(
+        m.num_cols, m.num_rows, len(value), int(highspy.MatrixFormat.kRowwise),
+        int(highspy.ObjSense.kMinimize), 0.0,
+        cost, lower, upper, row_lower, row_upper,
+        start[:-1], index, value, integrality,
+    )  # fmt: skip
+    if status == highspy.HighsStatus.kError:
+        raise RuntimeError("HiGHS rejected the model")
+
+
+def run(h: highspy.Highs, is_mip: bool) -> SolverOutcome:
+    h.run()
+    model_status = h.getModelStatus()
+    status = plan_status(model_status)
+    if model_status == highspy.HighsModelStatus.kUnboundedOrInfeasible:
+        status = _infeasible_or_unbounded(h)
+    info = h.getInfo()
+    has_solution = info.primal_solution_status == 2  # kSolutionStatusFeasible
+    if status in (PlanStatus.OPTIMAL, PlanStatus.TIME_LIMIT) and has_solution:
+        solution = h.getSolution()
+        x = np.asarray(solution.col_value, dtype=float)
+        duals = None if is_mip else np.asarray(solution.row_dual, dtype=float)
+        gap = float(info.mip_gap) if is_mip else None
+        return SolverOutcome(status, x, gap, h.modelStatusToString(model_status), duals)
+    if status == PlanStatus.OPTIMAL:  # optimal without a primal solution should not happen
+        status = PlanStatus.ERROR
+    return SolverOutcome(status, None, None, h.modelStatusToString(model_status))
+
+
+def _infeasible_or_unbounded(h: highspy.Highs) -> PlanStatus:
+    """Presolve can tell only 'infeasible or unbounded'; a run without it decides which."""
+    h.setOptionValue("presolve", "off")
+    h.run()
+    h.setOptionValue("presolve", "choose")
+    decided = plan_status(h.getModelStatus())
+    return decided if decided in (PlanStatus.INFEASIBLE, PlanStatus.UNBOUNDED) else PlanStatus.INFEASIBLE
+
+
+def write_model(h: highspy.Highs, m: LinearModel, path: str | Path, names: tuple[list[str], list[str]]) -> None:
+    """Write the model with domain names; the suffix picks the format (.mps, .lp)."""
+    lp = h.getLp()
+    lp.col_names_, lp.row_names_ = names
+    h.passModel(lp)
+    if m.is_mip:
+        _, _, _, integer = m.column_arrays()
+        cols = np.nonzero(integer)[0].astype(np.int32)
+        h.changeColsIntegrality(len(cols), cols, np.ones(len(cols), np.uint8))
+    if h.writeModel(str(path)) == highspy.HighsStatus.kError:
+        raise OSError(f"HiGHS could not write {path}")

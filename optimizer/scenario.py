@@ -1,0 +1,137 @@
+"""The scenario document of MODEL.md §1 as a strict pydantic v2 schema.
+
+This layer checks shape only (types, signs, finiteness, unknown fields). Cross-field
+rules — references, per-period list lengths, uniqueness — live in `validation.py`,
+which runs on the parsed document and names the offending ids.
+"""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, StrictStr, Tag
+
+NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
+NonNegativeInt = Annotated[int, Field(ge=0, strict=True)]
+Id = Annotated[StrictStr, Field(min_length=1, max_length=200)]
+# A value given once for every period or as one value per period. The tags route
+# validation to one branch, so an error names one rule rather than one per branch;
+# `loading.py` drops them from error locations.
+SCALAR_TAG, LIST_TAG = "<scalar>", "<per-period list>"
+PerPeriod = Annotated[
+    Annotated[NonNegative, Tag(SCALAR_TAG)] | Annotated[list[NonNegative], Tag(LIST_TAG)],
+    Discriminator(lambda v: LIST_TAG if isinstance(v, list) else SCALAR_TAG),
+]
+
+
+class Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Offer(Strict):
+    product: Id = Field(description="Product id this offer is for.")
+    price: NonNegative = Field(description="Unit price, currency per kg (before index, tariff, freight).")
+
+
+class Product(Strict):
+    id: Id = Field(description="Magnet grade id, unique among products.")
+    holding_cost: NonNegative = Field(0.0, description="Currency per kg held at the end of a period.")
+    initial_inventory: dict[StrictStr, NonNegative] = Field(
+        default_factory=dict, description="kg in stock before the first period, by origin country id."
+    )
+    min_inventory: NonNegative = Field(
+        0.0, description="Safety stock, kg over all origins, at the end of every period."
+    )
+
+
+class Sector(Strict):
+    id: Id = Field(description="End-use sector id, unique among sectors.")
+    tags: list[StrictStr] = Field(
+        default_factory=list, description="End-use tags matched by countries' restricted_end_uses."
+    )
+    shortage_penalty: NonNegative = Field(description="Currency per kg of unmet demand.")
+
+
+class Country(Strict):
+    id: Id = Field(description="Country id (origin, shipping or plant country).")
+    tariff: NonNegative = Field(0.0, description="Ad-valorem import tariff as a fraction (0.075 = 7.5 %).")
+    freight: NonNegative = Field(0.0, description="Freight, currency per kg shipped from this country.")
+    restricted_end_uses: list[StrictStr] = Field(
+        default_factory=list,
+        description="Sector tags that material of this origin may not be used for.",
+    )
+
+
+class Supplier(Strict):
+    id: Id = Field(description="Supplier id, unique among suppliers.")
+    country: Id = Field(description="Shipping country id: its tariff and freight apply.")
+    origin: Id | None = Field(
+        None, description="Origin country of the rare-earth content; defaults to `country`."
+    )
+    capacity: PerPeriod = Field(description="kg per period over all products; scalar or one per period.")
+    lead_time: NonNegativeInt = Field(0, description="Periods; deliveries only in periods t >= lead_time.")
+    licence_required: StrictBool = Field(False, description="Deliveries only under a covering licence.")
+    min_order: NonNegative = Field(0.0, description="kg; a period's delivery is 0 or at least this.")
+    fixed_cost: NonNegative = Field(0.0, description="Currency, paid once if the supplier delivers anything.")
+    price_index: PerPeriod = Field(1.0, description="Price multiplier; scalar or one per period.")
+    offers: list[Offer] = Field(default_factory=list, description="Products this supplier sells.")
+
+    @property
+    def origin_id(self) -> str:
+        return self.origin if self.origin is not None else self.country
+
+
+class Licence(Strict):
+    id: Id = Field(description="Licence id, unique among licences.")
+    suppliers: list[Id] = Field(description="Supplier ids whose deliveries this licence covers.")
+    quantity: NonNegative = Field(description="kg over all covered suppliers, products and periods.")
+    periods: list[StrictStr] | None = Field(None, description="Period labels covered; default all.")
+    products: list[Id] | None = Field(None, description="Product ids covered; default all.")
+
+
+class Plant(Strict):
+    id: Id = Field(description="Plant id, unique among plants.")
+    country: Id = Field(description="Plant country; also the origin of its output.")
+    capacity: PerPeriod = Field(description="kg per period over all products; scalar or one per period.")
+    existing: StrictBool = Field(True, description="Existing plants need no build decision.")
+    build_cost: NonNegative = Field(0.0, description="Currency, paid in the period a candidate is built.")
+    build_lead: NonNegativeInt = Field(0, description="Periods from the build decision to first output.")
+    earliest_build: NonNegativeInt = Field(0, description="0-based index of the first period a build may start.")
+    incentive: NonNegative = Field(0.0, description="Subsidy, currency per kg produced.")
+    incentive_cap: NonNegative | None = Field(None, description="Cap on the total subsidy, currency; none = uncapped.")
+    offers: list[Offer] = Field(default_factory=list, description="Products made, with unit production cost per kg.")
+
+
+class Demand(Strict):
+    product: Id = Field(description="Product id.")
+    sector: Id = Field(description="Sector id.")
+    period: StrictStr = Field(description="Period label.")
+    quantity: NonNegative = Field(description="kg required in that period.")
+
+
+class Policy(Strict):
+    max_origin_share: dict[StrictStr, Share] = Field(
+        default_factory=dict,
+        description="Per origin country id, the largest fraction of each period's deliveries + production.",
+    )
+    max_supplier_share: Share = Field(
+        1.0, description="Largest fraction of a product's deliveries over the horizon from one supplier."
+    )
+    budget: PerPeriod | None = Field(
+        None, description="Spend cap per period (landed purchases + production), currency; scalar or list."
+    )
+
+
+class Scenario(Strict):
+    name: Annotated[StrictStr, Field(min_length=1, max_length=200)] = Field(description="Scenario name.")
+    currency: StrictStr = Field("USD", description="Currency of every money amount.")
+    periods: list[StrictStr] = Field(min_length=1, max_length=240, description="Ordered period labels.")
+    products: list[Product] = Field(default_factory=list)
+    sectors: list[Sector] = Field(default_factory=list)
+    countries: list[Country] = Field(default_factory=list)
+    suppliers: list[Supplier] = Field(default_factory=list)
+    licences: list[Licence] = Field(default_factory=list)
+    plants: list[Plant] = Field(default_factory=list)
+    demand: list[Demand] = Field(default_factory=list)
+    policy: Policy = Field(default_factory=Policy)

@@ -1,0 +1,56 @@
+"""The one entry point the CLI, the service and batch jobs call: scenario in, plan out."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from . import highs_backend as backend
+from .build import build_model
+from .options import SolveOptions
+from .plan import empty_plan, solution_plan
+from .scenario import Scenario
+from .status import PlanStatus
+
+
+def solve(scenario: Scenario, options: SolveOptions | None = None) -> dict[str, Any]:
+    """Solve a validated scenario; every outcome, failures included, is a plan."""
+    options = options or SolveOptions()
+    started = time.perf_counter()
+    try:
+        model, ix = build_model(scenario)
+        h = backend.new_highs(options)
+        backend.pass_model(h, model)
+        built = time.perf_counter()
+        outcome = backend.run(h, model.is_mip)
+        solved = time.perf_counter()
+    except (RuntimeError, MemoryError, ValueError) as exc:  # a plan, never a stack trace
+        plan = empty_plan(PlanStatus.ERROR, f"{type(exc).__name__}: {exc}")
+        plan["timings"] = {"build_s": None, "solve_s": None, "total_s": time.perf_counter() - started}
+        return plan
+    if outcome.x is None:
+        plan = empty_plan(outcome.status, outcome.message)
+    else:
+        plan = solution_plan(model, ix, outcome.x, outcome.status)
+        plan["mip_gap"] = outcome.mip_gap
+    plan["timings"] = {
+        "build_s": built - started,
+        "solve_s": solved - built,
+        "total_s": time.perf_counter() - started,
+    }
+    plan["model"] = model_size(model)
+    plan["scenario"] = scenario.name
+    plan["currency"] = scenario.currency
+    return plan
+
+
+def model_size(model: Any) -> dict[str, int | bool]:
+    _, _, _, integer = model.column_arrays()
+    nonzeros = sum(int((b.vals != 0).sum()) for b in model.constraints.values())
+    return {
+        "columns": model.num_cols,
+        "rows": model.num_rows,
+        "nonzeros": nonzeros,
+        "binaries": int(integer.sum()),
+        "milp": model.is_mip,
+    }

@@ -81,10 +81,6 @@ def write_model(h: highspy.Highs, m: LinearModel, path: str | Path, names: tuple
     """Write the model with domain names; the suffix picks the format (.mps, .lp)."""
     lp = h.getLp()
     lp.col_names_, lp.row_names_ = names
-    h.passModel(lp)
-    if m.is_mip:
-        _, _, _, integer = m.column_arrays()
-        cols = np.nonzero(integer)[0].astype(np.int32)
-        h.changeColsIntegrality(len(cols), cols, np.ones(len(cols), np.uint8))
+    h.passModel(lp)  # the same arrays and integrality, now with names
     if h.writeModel(str(path)) == highspy.HighsStatus.kError:
         raise OSError(f"HiGHS could not write {path}")

@@ -1,0 +1,130 @@
+"""`magnets` command line: solve, export (and serve, when the service is installed)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from .errors import ScenarioError
+from .export import export_model
+from .loading import load_scenario
+from .options import SolveOptions
+from .solve import solve
+from .summary import format_summary
+
+EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
+
+
+def _parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="magnets",
+        description="Least-cost sourcing plans for rare-earth permanent magnets (MODEL.md).",
+        epilog="Exit status: 0 a plan was produced (whatever its status), 2 the scenario was rejected, "
+        "1 anything else (unreadable output path, …).",
+    )
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser("solve", help="solve a scenario and print its plan", description="Solve a scenario "
+                       "(JSON or YAML) and print the plan as JSON, or a short summary with --format table.")
+    s.add_argument("scenario", help="scenario file (.json, .yaml or .yml)")
+    s.add_argument("--time-limit", type=float, metavar="S", help="seconds; the best plan found by then "
+                   "comes back with status time_limit")
+    s.add_argument("--mip-gap", type=float, default=1e-6, metavar="G",
+                   help="relative MIP gap at which a MILP counts as solved (default 1e-6)")
+    s.add_argument("--threads", type=int, metavar="N", help="HiGHS threads (default: HiGHS chooses)")
+    s.add_argument("--out", metavar="PLAN.json", help="write the plan JSON here instead of stdout")
+    s.add_argument("--format", choices=("json", "table"), default="json",
+                   help="json: the full plan (default); table: cost terms, origin shares, shortages, licence use")
+    s.add_argument("--verbose", action="store_true", help="show HiGHS's log on stderr")
+
+    e = sub.add_parser("export", help="write the exact model `solve` hands to HiGHS",
+                       description="Write the model of a scenario, with rows and columns named after "
+                       "MODEL.md's symbols and the scenario's ids. Give --mps, --lp or both.")
+    e.add_argument("scenario", help="scenario file (.json, .yaml or .yml)")
+    e.add_argument("--mps", metavar="FILE", help="write free-format MPS here")
+    e.add_argument("--lp", metavar="FILE", help="write CPLEX LP format here")
+
+    v = sub.add_parser("validate", help="check a scenario without solving it",
+                       description="Check a scenario against MODEL.md §1; exit 0 when valid, 2 with every "
+                       "problem on stderr otherwise.")
+    v.add_argument("scenario", help="scenario file (.json, .yaml or .yml)")
+
+    _add_service_commands(sub)
+    return top
+
+
+def _add_service_commands(sub: Any) -> None:
+    try:
+        from service.cli import add_commands  # the optimizer works without the service installed
+    except ImportError:
+        return
+    add_commands(sub)
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(f"invalid scenario: {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    except OSError as exc:
+        print(f"magnets: {exc}", file=sys.stderr)
+        return EXIT_FAILURE
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "solve":
+        return _solve(args)
+    if args.command == "export":
+        return _export(args)
+    if args.command == "validate":
+        scenario = load_scenario(args.scenario)
+        print(f"{args.scenario}: valid ({scenario.name})")
+        return EXIT_OK
+    return int(args.handler(args))
+
+
+def _solve(args: argparse.Namespace) -> int:
+    scenario = load_scenario(args.scenario)
+    options = _options(args)
+    plan = solve(scenario, options)
+    text = format_summary(plan) if args.format == "table" else json.dumps(plan, indent=1)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    else:
+        sys.stdout.write(text + "\n")
+    return EXIT_OK
+
+
+def _options(args: argparse.Namespace) -> SolveOptions:
+    from pydantic import ValidationError
+
+    try:
+        return SolveOptions(time_limit=args.time_limit, mip_gap=args.mip_gap, threads=args.threads,
+                            verbose=args.verbose)
+    except ValidationError as exc:
+        from .errors import Problem
+
+        problems = [Problem("--" + str(e["loc"][0]).replace("_", "-"), e.get("input"), e["msg"])
+                    for e in exc.errors()]
+        raise ScenarioError(problems) from None
+
+
+def _export(args: argparse.Namespace) -> int:
+    if not args.mps and not args.lp:
+        print("magnets export: give --mps FILE, --lp FILE or both", file=sys.stderr)
+        return EXIT_INVALID
+    scenario = load_scenario(args.scenario)
+    for path in (args.mps, args.lp):
+        if path:
+            export_model(scenario, path)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

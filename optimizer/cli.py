@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
+import os
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -27,29 +30,54 @@ def _parser() -> argparse.ArgumentParser:
     )
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
-    s = sub.add_parser("solve", help="solve a scenario and print its plan", description="Solve a scenario "
-                       "(JSON or YAML) and print the plan as JSON, or a short summary with --format table.")
+    s = sub.add_parser(
+        "solve",
+        help="solve a scenario and print its plan",
+        description="Solve a scenario "
+        "(JSON or YAML) and print the plan as JSON, or a short summary with --format table.",
+    )
     s.add_argument("scenario", help="scenario file (.json, .yaml or .yml)")
-    s.add_argument("--time-limit", type=float, metavar="S", help="seconds; the best plan found by then "
-                   "comes back with status time_limit")
-    s.add_argument("--mip-gap", type=float, default=1e-6, metavar="G",
-                   help="relative MIP gap at which a MILP counts as solved (default 1e-6)")
-    s.add_argument("--threads", type=int, metavar="N", help="HiGHS threads (default: HiGHS chooses)")
+    s.add_argument(
+        "--time-limit",
+        type=float,
+        metavar="S",
+        help="seconds; the best plan found by then comes back with status time_limit",
+    )
+    s.add_argument(
+        "--mip-gap",
+        type=float,
+        default=1e-6,
+        metavar="G",
+        help="relative MIP gap at which a MILP counts as solved (default 1e-6)",
+    )
+    s.add_argument(
+        "--threads", type=int, metavar="N", help="HiGHS threads (default: HiGHS chooses)"
+    )
     s.add_argument("--out", metavar="PLAN.json", help="write the plan JSON here instead of stdout")
-    s.add_argument("--format", choices=("json", "table"), default="json",
-                   help="json: the full plan (default); table: cost terms, origin shares, shortages, licence use")
+    s.add_argument(
+        "--format",
+        choices=("json", "table"),
+        default="json",
+        help="json: the full plan (default); table: cost terms, origin shares, shortages, licence use",
+    )
     s.add_argument("--verbose", action="store_true", help="show HiGHS's log on stderr")
 
-    e = sub.add_parser("export", help="write the exact model `solve` hands to HiGHS",
-                       description="Write the model of a scenario, with rows and columns named after "
-                       "MODEL.md's symbols and the scenario's ids. Give --mps, --lp or both.")
+    e = sub.add_parser(
+        "export",
+        help="write the exact model `solve` hands to HiGHS",
+        description="Write the model of a scenario, with rows and columns named after "
+        "MODEL.md's symbols and the scenario's ids. Give --mps, --lp or both.",
+    )
     e.add_argument("scenario", help="scenario file (.json, .yaml or .yml)")
     e.add_argument("--mps", metavar="FILE", help="write free-format MPS here")
     e.add_argument("--lp", metavar="FILE", help="write CPLEX LP format here")
 
-    v = sub.add_parser("validate", help="check a scenario without solving it",
-                       description="Check a scenario against MODEL.md §1; exit 0 when valid, 2 with every "
-                       "problem on stderr otherwise.")
+    v = sub.add_parser(
+        "validate",
+        help="check a scenario without solving it",
+        description="Check a scenario against MODEL.md §1; exit 0 when valid, 2 with every "
+        "problem on stderr otherwise.",
+    )
     v.add_argument("scenario", help="scenario file (.json, .yaml or .yml)")
 
     _add_service_commands(sub)
@@ -92,7 +120,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 def _solve(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     options = _options(args)
-    plan = solve(scenario, options)
+    with _solver_log_to_stderr(args.verbose):
+        plan = solve(scenario, options)
     text = format_summary(plan) if args.format == "table" else json.dumps(plan, indent=1)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
@@ -101,17 +130,40 @@ def _solve(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+@contextlib.contextmanager
+def _solver_log_to_stderr(active: bool) -> Iterator[None]:
+    """HiGHS logs to file descriptor 1; keep stdout for the plan alone."""
+    if not active:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
 def _options(args: argparse.Namespace) -> SolveOptions:
     from pydantic import ValidationError
 
     try:
-        return SolveOptions(time_limit=args.time_limit, mip_gap=args.mip_gap, threads=args.threads,
-                            verbose=args.verbose)
+        return SolveOptions(
+            time_limit=args.time_limit,
+            mip_gap=args.mip_gap,
+            threads=args.threads,
+            verbose=args.verbose,
+        )
     except ValidationError as exc:
         from .errors import Problem
 
-        problems = [Problem("--" + str(e["loc"][0]).replace("_", "-"), e.get("input"), e["msg"])
-                    for e in exc.errors()]
+        problems = [
+            Problem("--" + str(e["loc"][0]).replace("_", "-"), e.get("input"), e["msg"])
+            for e in exc.errors()
+        ]
         raise ScenarioError(problems) from None
 
 

@@ -23,8 +23,14 @@ def add_stock_balance(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock])
     p, o, t = inv.index["product"], inv.index["origin"], inv.index["period"]
     rows = np.arange(inv.size)
     prev = t > 0
-    buy_row = pair[buy.index["product"], ix.supplier_origin[buy.index["supplier"]]] * T + buy.index["period"]
-    make_row = pair[make.index["product"], ix.plant_country[make.index["plant"]]] * T + make.index["period"]
+    buy_row = (
+        pair[buy.index["product"], ix.supplier_origin[buy.index["supplier"]]] * T
+        + buy.index["period"]
+    )
+    make_row = (
+        pair[make.index["product"], ix.plant_country[make.index["plant"]]] * T
+        + make.index["period"]
+    )
     use_row = pair[use.index["product"], use.index["origin"]] * T + use.index["period"]
     rhs = np.where(t == 0, ix.initial_inventory[p, o], 0.0)
     entries = [
@@ -48,7 +54,9 @@ def add_demand_balance(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]
     return m.add_constraints("demand", dict(short.index), qty, qty, entries, short.size)
 
 
-def _supplier_periods(ix: ScenarioIndex, buy: VarBlock) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _supplier_periods(
+    ix: ScenarioIndex, buy: VarBlock
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Distinct (supplier, period) pairs that have deliveries, and each buy column's pair."""
     key = buy.index["supplier"] * ix.T + buy.index["period"]
     pairs, row = np.unique(key, return_inverse=True)
@@ -69,7 +77,9 @@ def add_supplier_capacity(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlo
         (row, buy.cols, 1.0),
         (np.nonzero(gated)[0], active_col[s[gated]], -cap[gated]),
     ]
-    return m.add_constraints("supplier_capacity", {"supplier": s, "period": t}, -INF, upper, entries, len(s))
+    return m.add_constraints(
+        "supplier_capacity", {"supplier": s, "period": t}, -INF, upper, entries, len(s)
+    )
 
 
 def add_min_order(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> list[RowBlock]:
@@ -115,10 +125,13 @@ def add_plant_capacity(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]
         rr.append(row_of[j, tt])
         cc.append(build.cols[mine[bi]])
         vv.append(-ix.plant_capacity[j, tt])
-    cand = [(np.concatenate(rr), np.concatenate(cc), np.concatenate(vv))] if rr else []
+    entries: list[tuple[np.ndarray, np.ndarray, np.ndarray | float]] = [(row, make.cols, 1.0)]
+    if rr:
+        entries.append((np.concatenate(rr), np.concatenate(cc), np.concatenate(vv)))
     upper = np.where(existing, cap, 0.0)
-    entries = [(row, make.cols, 1.0), *cand]
-    return m.add_constraints("plant_capacity", {"plant": k, "period": t}, -INF, upper, entries, len(k))
+    return m.add_constraints(
+        "plant_capacity", {"plant": k, "period": t}, -INF, upper, entries, len(k)
+    )
 
 
 def add_build_once(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:

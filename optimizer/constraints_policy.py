@@ -16,7 +16,10 @@ def add_licence_cover(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock])
     row_of = np.full(buy.size, -1, np.int64)
     row_of[needs] = np.arange(len(needs))
     index = {k: a[needs] for k, a in buy.index.items()}
-    entries = [(np.arange(len(needs)), buy.cols[needs], 1.0), (row_of[lic.index["buy"]], lic.cols, -1.0)]
+    entries = [
+        (np.arange(len(needs)), buy.cols[needs], 1.0),
+        (row_of[lic.index["buy"]], lic.cols, -1.0),
+    ]
     return m.add_constraints("licence_cover", index, 0.0, 0.0, entries, len(needs))
 
 
@@ -29,18 +32,26 @@ def add_licence_limits(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]
     return m.add_constraints("licence_quantity", {"licence": np.arange(n)}, -INF, qty, entries, n)
 
 
-def _supply_columns(ix: ScenarioIndex, v: dict[str, VarBlock]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _supply_columns(
+    ix: ScenarioIndex, v: dict[str, VarBlock]
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every delivery and production column with its origin and period."""
     buy, make = v["buy"], v["make"]
     cols = np.concatenate([buy.cols, make.cols])
-    origin = np.concatenate([ix.supplier_origin[buy.index["supplier"]], ix.plant_country[make.index["plant"]]])
+    origin = np.concatenate(
+        [ix.supplier_origin[buy.index["supplier"]], ix.plant_country[make.index["plant"]]]
+    )
     period = np.concatenate([buy.index["period"], make.index["period"]])
     return cols, origin, period
 
 
 def add_origin_share_caps(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
     """Per capped origin o and period t: supply of origin o − share[o] · all supply <= 0."""
-    caps = [(ix.country_pos[o], share) for o, share in ix.scenario.policy.max_origin_share.items() if share < 1]
+    caps = [
+        (ix.country_pos[o], share)
+        for o, share in ix.scenario.policy.max_origin_share.items()
+        if share < 1
+    ]
     cols, origin, period = _supply_columns(ix, v)
     rr, cc, vv = [], [], []
     for j, (o, share) in enumerate(caps):  # one pass per capped origin, arrays inside
@@ -51,10 +62,14 @@ def add_origin_share_caps(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlo
     o_idx = np.repeat(np.array([o for o, _ in caps], np.int64), ix.T)
     t_idx = np.tile(np.arange(ix.T), len(caps))
     n = len(caps) * ix.T
-    return m.add_constraints("origin_share", {"origin": o_idx, "period": t_idx}, -INF, 0.0, entries, n)
+    return m.add_constraints(
+        "origin_share", {"origin": o_idx, "period": t_idx}, -INF, 0.0, entries, n
+    )
 
 
-def add_supplier_share_caps(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> list[RowBlock]:
+def add_supplier_share_caps(
+    m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]
+) -> list[RowBlock]:
     """Σ_t buy[s,p,t] <= max_supplier_share · total[p], with total[p] = Σ_{s,t} buy[s,p,t]."""
     buy, total = v["buy"], v["supply_total"]
     if total.size == 0:
@@ -80,8 +95,13 @@ def add_safety_stock(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) 
     on = base >= 0
     entries = [(base[on] * ix.T + inv.index["period"][on], inv.cols[on], 1.0)]
     n = len(products) * ix.T
-    index = {"product": np.repeat(products, ix.T), "period": np.tile(np.arange(ix.T), len(products))}
-    return m.add_constraints("safety_stock", index, np.repeat(ix.min_inventory[products], ix.T), INF, entries, n)
+    index = {
+        "product": np.repeat(products, ix.T),
+        "period": np.tile(np.arange(ix.T), len(products)),
+    }
+    return m.add_constraints(
+        "safety_stock", index, np.repeat(ix.min_inventory[products], ix.T), INF, entries, n
+    )
 
 
 def add_budget(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
@@ -105,5 +125,8 @@ def add_subsidy_limits(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]
     mrow = row_of[make.index["plant"]]
     on = mrow >= 0
     incentive = np.array([p.incentive for p in ix.scenario.plants], float)
-    entries = [(np.arange(len(k)), subsidy.cols, 1.0), (mrow[on], make.cols[on], -incentive[make.index["plant"][on]])]
+    entries = [
+        (np.arange(len(k)), subsidy.cols, 1.0),
+        (mrow[on], make.cols[on], -incentive[make.index["plant"][on]]),
+    ]
     return m.add_constraints("subsidy", {"plant": k}, -INF, 0.0, entries, len(k))

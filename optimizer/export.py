@@ -32,18 +32,26 @@ def _labels(ix: ScenarioIndex) -> dict[str, list[str]]:
     }  # fmt: skip
 
 
-def _block_names(name: str, index: dict[str, np.ndarray], size: int, labels: dict[str, list[str]]) -> list[str]:
-    parts = [np.asarray(labels[k], dtype=object)[a].tolist() for k, a in index.items() if k in labels]
+def _block_names(
+    name: str, index: dict[str, np.ndarray], size: int, labels: dict[str, list[str]]
+) -> list[str]:
+    parts = [
+        np.asarray(labels[k], dtype=object)[a].tolist() for k, a in index.items() if k in labels
+    ]
     if not parts:
         return [name] if size == 1 else [f"{name}({i})" for i in range(size)]
     return [f"{name}({','.join(p)})" for p in zip(*parts, strict=True)]
 
 
-def model_names(m: LinearModel, ix: ScenarioIndex, lp_format: bool = False) -> tuple[list[str], list[str]]:
+def model_names(
+    m: LinearModel, ix: ScenarioIndex, lp_format: bool = False
+) -> tuple[list[str], list[str]]:
     """Column and row names; characters the format refuses become `_`, clashes get a suffix."""
     labels = _labels(ix)
     cols = [n for b in m.variables.values() for n in _block_names(b.name, b.index, b.size, labels)]
-    rows = [n for b in m.constraints.values() for n in _block_names(b.name, b.index, b.size, labels)]
+    rows = [
+        n for b in m.constraints.values() for n in _block_names(b.name, b.index, b.size, labels)
+    ]
     refused = _NOT_IN_LP if lp_format else _NOT_IN_MPS
     return _unique(cols, refused), _unique(rows, refused)
 

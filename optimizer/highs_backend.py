@@ -74,10 +74,16 @@ def _infeasible_or_unbounded(h: highspy.Highs) -> PlanStatus:
     h.run()
     h.setOptionValue("presolve", "choose")
     decided = plan_status(h.getModelStatus())
-    return decided if decided in (PlanStatus.INFEASIBLE, PlanStatus.UNBOUNDED) else PlanStatus.INFEASIBLE
+    return (
+        decided
+        if decided in (PlanStatus.INFEASIBLE, PlanStatus.UNBOUNDED)
+        else PlanStatus.INFEASIBLE
+    )
 
 
-def write_model(h: highspy.Highs, m: LinearModel, path: str | Path, names: tuple[list[str], list[str]]) -> None:
+def write_model(
+    h: highspy.Highs, m: LinearModel, path: str | Path, names: tuple[list[str], list[str]]
+) -> None:
     """Write the model with domain names; the suffix picks the format (.mps, .lp)."""
     lp = h.getLp()
     lp.col_names_, lp.row_names_ = names

@@ -76,11 +76,15 @@ class ScenarioIndex:
     # -- suppliers ---------------------------------------------------------------
     @cached_property
     def supplier_country(self) -> IntArray:
-        return np.array([self.country_pos[s.country] for s in self.scenario.suppliers], dtype=np.int64)
+        return np.array(
+            [self.country_pos[s.country] for s in self.scenario.suppliers], dtype=np.int64
+        )
 
     @cached_property
     def supplier_origin(self) -> IntArray:
-        return np.array([self.country_pos[s.origin_id] for s in self.scenario.suppliers], dtype=np.int64)
+        return np.array(
+            [self.country_pos[s.origin_id] for s in self.scenario.suppliers], dtype=np.int64
+        )
 
     @cached_property
     def supplier_capacity(self) -> FloatArray:
@@ -179,8 +183,14 @@ class ScenarioIndex:
         return np.vstack([_per_period(v, self.T) for v in values])
 
     def _offers(self, owners: list) -> Offers:
-        rows = [(i, self.product_pos[o.product], o.price) for i, w in enumerate(owners) for o in w.offers]
+        rows = [
+            (i, self.product_pos[o.product], o.price)
+            for i, w in enumerate(owners)
+            for o in w.offers
+        ]
         if not rows:
             return Offers(np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0))
         owner, product, price = zip(*rows, strict=True)
-        return Offers(np.array(owner, np.int64), np.array(product, np.int64), np.array(price, float))
+        return Offers(
+            np.array(owner, np.int64), np.array(product, np.int64), np.array(price, float)
+        )

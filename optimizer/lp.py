@@ -6,6 +6,7 @@ a solution can be read back and names can be written without a per-element looku
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -71,7 +72,9 @@ class LinearModel:
     ) -> VarBlock:
         n = len(cost)
         ub = np.broadcast_to(np.asarray(upper, float), (n,)).copy()
-        block = VarBlock(name, index, np.zeros(n), ub, np.asarray(cost, float), binary, self.num_cols)
+        block = VarBlock(
+            name, index, np.zeros(n), ub, np.asarray(cost, float), binary, self.num_cols
+        )
         self.variables[name] = block
         self.num_cols += n
         return block
@@ -82,13 +85,15 @@ class LinearModel:
         index: dict[str, np.ndarray],
         lower: np.ndarray | float,
         upper: np.ndarray | float,
-        entries: list[tuple[np.ndarray, np.ndarray, np.ndarray | float]],
+        entries: Sequence[tuple[np.ndarray, np.ndarray, np.ndarray | float]],
         size: int,
     ) -> RowBlock:
         """Add `size` rows; `entries` are (local row, global column, coefficient) arrays."""
         lo = np.broadcast_to(np.asarray(lower, float), (size,)).copy()
         up = np.broadcast_to(np.asarray(upper, float), (size,)).copy()
-        parts = [(r, c, np.broadcast_to(np.asarray(v, float), r.shape)) for r, c, v in entries if len(r)]
+        parts = [
+            (r, c, np.broadcast_to(np.asarray(v, float), r.shape)) for r, c, v in entries if len(r)
+        ]
         rows = np.concatenate([p[0] for p in parts]) if parts else np.zeros(0, np.int64)
         cols = np.concatenate([p[1] for p in parts]) if parts else np.zeros(0, np.int64)
         vals = np.concatenate([p[2] for p in parts]) if parts else np.zeros(0)
@@ -100,10 +105,16 @@ class LinearModel:
     # -- assembly ----------------------------------------------------------------
     def column_arrays(self) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         blocks = list(self.variables.values())
-        cat = (lambda attr: np.concatenate([getattr(b, attr) for b in blocks])) if blocks else (
-            lambda attr: np.zeros(0)
+        cat = (
+            (lambda attr: np.concatenate([getattr(b, attr) for b in blocks]))
+            if blocks
+            else (lambda attr: np.zeros(0))
         )
-        integer = np.concatenate([np.full(b.size, b.binary) for b in blocks]) if blocks else np.zeros(0, bool)
+        integer = (
+            np.concatenate([np.full(b.size, b.binary) for b in blocks])
+            if blocks
+            else np.zeros(0, bool)
+        )
         return cat("cost"), cat("lower"), cat("upper"), integer
 
     def row_bounds(self) -> tuple[np.ndarray, np.ndarray]:

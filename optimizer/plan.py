@@ -19,7 +19,12 @@ TINY_KG = 1e-6  # quantities below this are solver noise and left out of the tab
 
 
 def empty_plan(status: PlanStatus, message: str = "") -> dict[str, Any]:
-    plan: dict[str, Any] = {"status": str(status), "objective": None, "terms": None, "mip_gap": None}
+    plan: dict[str, Any] = {
+        "status": str(status),
+        "objective": None,
+        "terms": None,
+        "mip_gap": None,
+    }
     plan.update({table: [] for table in TABLES})
     if message:
         plan["message"] = message
@@ -54,10 +59,20 @@ def cost_terms(m: LinearModel, x: np.ndarray) -> dict[str, float]:
 
 def objective_of(terms: dict[str, float]) -> float:
     t = terms
-    return t["purchase"] + t["fixed"] + t["production"] - t["subsidy"] + t["build"] + t["holding"] + t["shortage"]
+    return (
+        t["purchase"]
+        + t["fixed"]
+        + t["production"]
+        - t["subsidy"]
+        + t["build"]
+        + t["holding"]
+        + t["shortage"]
+    )
 
 
-def solution_plan(m: LinearModel, ix: ScenarioIndex, x: np.ndarray, status: PlanStatus) -> dict[str, Any]:
+def solution_plan(
+    m: LinearModel, ix: ScenarioIndex, x: np.ndarray, status: PlanStatus
+) -> dict[str, Any]:
     x = round_binaries(m, x)
     terms = cost_terms(m, x)
     plan: dict[str, Any] = {"status": str(status), "objective": objective_of(terms), "terms": terms}
@@ -76,16 +91,30 @@ def _tables(m: LinearModel, ix: ScenarioIndex, x: np.ndarray) -> dict[str, list[
     buy, make = v["buy"], v["make"]
     return {
         "deliveries": _deliveries(ix, buy, _values(buy, x)),
-        "production": _records(make, _values(make, x), plant=ix.plant_ids, product=ix.product_ids, period=per),
+        "production": _records(
+            make, _values(make, x), plant=ix.plant_ids, product=ix.product_ids, period=per
+        ),
         "consumption": _records(
-            v["use"], _values(v["use"], x),
-            product=ix.product_ids, origin=ix.country_ids, sector=ix.sector_ids, period=per,
+            v["use"],
+            _values(v["use"], x),
+            product=ix.product_ids,
+            origin=ix.country_ids,
+            sector=ix.sector_ids,
+            period=per,
         ),  # fmt: skip
         "inventory": _records(
-            v["inv"], _values(v["inv"], x), product=ix.product_ids, origin=ix.country_ids, period=per
+            v["inv"],
+            _values(v["inv"], x),
+            product=ix.product_ids,
+            origin=ix.country_ids,
+            period=per,
         ),
         "shortages": _records(
-            v["short"], _values(v["short"], x), product=ix.product_ids, sector=ix.sector_ids, period=per
+            v["short"],
+            _values(v["short"], x),
+            product=ix.product_ids,
+            sector=ix.sector_ids,
+            period=per,
         ),
         "licences": _licence_use(ix, v["lic"], _values(v["lic"], x)),
         "contracts": [
@@ -95,7 +124,12 @@ def _tables(m: LinearModel, ix: ScenarioIndex, x: np.ndarray) -> dict[str, list[
         ],
         "plants_built": [
             {"plant": ix.plant_ids[k], "period": per[t]}
-            for k, t, on in zip(v["build"].index["plant"], v["build"].index["period"], _values(v["build"], x), strict=True)
+            for k, t, on in zip(
+                v["build"].index["plant"],
+                v["build"].index["period"],
+                _values(v["build"], x),
+                strict=True,
+            )
             if on > 0.5
         ],
         "origin_share": _origin_share(ix, buy, make, x),
@@ -116,7 +150,9 @@ def _records(b: VarBlock, values: np.ndarray, **labels: list[str]) -> list[dict[
 
 
 def _deliveries(ix: ScenarioIndex, buy: VarBlock, values: np.ndarray) -> list[dict[str, Any]]:
-    records = _records(buy, values, supplier=ix.supplier_ids, product=ix.product_ids, period=ix.periods)
+    records = _records(
+        buy, values, supplier=ix.supplier_ids, product=ix.product_ids, period=ix.periods
+    )
     keep = np.nonzero(values >= TINY_KG)[0]
     for rec, c in zip(records, buy.cost[keep].tolist(), strict=True):
         rec["landed_cost"] = c
@@ -132,7 +168,9 @@ def _licence_use(ix: ScenarioIndex, lic: VarBlock, values: np.ndarray) -> list[d
     ]
 
 
-def _origin_share(ix: ScenarioIndex, buy: VarBlock, make: VarBlock, x: np.ndarray) -> list[dict[str, Any]]:
+def _origin_share(
+    ix: ScenarioIndex, buy: VarBlock, make: VarBlock, x: np.ndarray
+) -> list[dict[str, Any]]:
     n_o = len(ix.country_ids)
     key = np.concatenate([
         buy.index["period"] * n_o + ix.supplier_origin[buy.index["supplier"]],
@@ -143,6 +181,10 @@ def _origin_share(ix: ScenarioIndex, buy: VarBlock, make: VarBlock, x: np.ndarra
     total = supply.sum(axis=1)
     t, o = np.nonzero(supply >= TINY_KG)
     return [
-        {"period": ix.periods[ti], "origin": ix.country_ids[oi], "share": float(supply[ti, oi] / total[ti])}
+        {
+            "period": ix.periods[ti],
+            "origin": ix.country_ids[oi],
+            "share": float(supply[ti, oi] / total[ti]),
+        }
         for ti, oi in zip(t.tolist(), o.tolist(), strict=True)
     ]

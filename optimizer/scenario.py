@@ -31,14 +31,19 @@ class Strict(BaseModel):
 
 class Offer(Strict):
     product: Id = Field(description="Product id this offer is for.")
-    price: NonNegative = Field(description="Unit price, currency per kg (before index, tariff, freight).")
+    price: NonNegative = Field(
+        description="Unit price, currency per kg (before index, tariff, freight)."
+    )
 
 
 class Product(Strict):
     id: Id = Field(description="Magnet grade id, unique among products.")
-    holding_cost: NonNegative = Field(0.0, description="Currency per kg held at the end of a period.")
+    holding_cost: NonNegative = Field(
+        0.0, description="Currency per kg held at the end of a period."
+    )
     initial_inventory: dict[StrictStr, NonNegative] = Field(
-        default_factory=dict, description="kg in stock before the first period, by origin country id."
+        default_factory=dict,
+        description="kg in stock before the first period, by origin country id.",
     )
     min_inventory: NonNegative = Field(
         0.0, description="Safety stock, kg over all origins, at the end of every period."
@@ -55,8 +60,12 @@ class Sector(Strict):
 
 class Country(Strict):
     id: Id = Field(description="Country id (origin, shipping or plant country).")
-    tariff: NonNegative = Field(0.0, description="Ad-valorem import tariff as a fraction (0.075 = 7.5 %).")
-    freight: NonNegative = Field(0.0, description="Freight, currency per kg shipped from this country.")
+    tariff: NonNegative = Field(
+        0.0, description="Ad-valorem import tariff as a fraction (0.075 = 7.5 %)."
+    )
+    freight: NonNegative = Field(
+        0.0, description="Freight, currency per kg shipped from this country."
+    )
     restricted_end_uses: list[StrictStr] = Field(
         default_factory=list,
         description="Sector tags that material of this origin may not be used for.",
@@ -69,11 +78,21 @@ class Supplier(Strict):
     origin: Id | None = Field(
         None, description="Origin country of the rare-earth content; defaults to `country`."
     )
-    capacity: PerPeriod = Field(description="kg per period over all products; scalar or one per period.")
-    lead_time: NonNegativeInt = Field(0, description="Periods; deliveries only in periods t >= lead_time.")
-    licence_required: StrictBool = Field(False, description="Deliveries only under a covering licence.")
-    min_order: NonNegative = Field(0.0, description="kg; a period's delivery is 0 or at least this.")
-    fixed_cost: NonNegative = Field(0.0, description="Currency, paid once if the supplier delivers anything.")
+    capacity: PerPeriod = Field(
+        description="kg per period over all products; scalar or one per period."
+    )
+    lead_time: NonNegativeInt = Field(
+        0, description="Periods; deliveries only in periods t >= lead_time."
+    )
+    licence_required: StrictBool = Field(
+        False, description="Deliveries only under a covering licence."
+    )
+    min_order: NonNegative = Field(
+        0.0, description="kg; a period's delivery is 0 or at least this."
+    )
+    fixed_cost: NonNegative = Field(
+        0.0, description="Currency, paid once if the supplier delivers anything."
+    )
     price_index: PerPeriod = Field(1.0, description="Price multiplier; scalar or one per period.")
     offers: list[Offer] = Field(default_factory=list, description="Products this supplier sells.")
 
@@ -85,7 +104,9 @@ class Supplier(Strict):
 class Licence(Strict):
     id: Id = Field(description="Licence id, unique among licences.")
     suppliers: list[Id] = Field(description="Supplier ids whose deliveries this licence covers.")
-    quantity: NonNegative = Field(description="kg over all covered suppliers, products and periods.")
+    quantity: NonNegative = Field(
+        description="kg over all covered suppliers, products and periods."
+    )
     periods: list[StrictStr] | None = Field(None, description="Period labels covered; default all.")
     products: list[Id] | None = Field(None, description="Product ids covered; default all.")
 
@@ -93,14 +114,26 @@ class Licence(Strict):
 class Plant(Strict):
     id: Id = Field(description="Plant id, unique among plants.")
     country: Id = Field(description="Plant country; also the origin of its output.")
-    capacity: PerPeriod = Field(description="kg per period over all products; scalar or one per period.")
+    capacity: PerPeriod = Field(
+        description="kg per period over all products; scalar or one per period."
+    )
     existing: StrictBool = Field(True, description="Existing plants need no build decision.")
-    build_cost: NonNegative = Field(0.0, description="Currency, paid in the period a candidate is built.")
-    build_lead: NonNegativeInt = Field(0, description="Periods from the build decision to first output.")
-    earliest_build: NonNegativeInt = Field(0, description="0-based index of the first period a build may start.")
+    build_cost: NonNegative = Field(
+        0.0, description="Currency, paid in the period a candidate is built."
+    )
+    build_lead: NonNegativeInt = Field(
+        0, description="Periods from the build decision to first output."
+    )
+    earliest_build: NonNegativeInt = Field(
+        0, description="0-based index of the first period a build may start."
+    )
     incentive: NonNegative = Field(0.0, description="Subsidy, currency per kg produced.")
-    incentive_cap: NonNegative | None = Field(None, description="Cap on the total subsidy, currency; none = uncapped.")
-    offers: list[Offer] = Field(default_factory=list, description="Products made, with unit production cost per kg.")
+    incentive_cap: NonNegative | None = Field(
+        None, description="Cap on the total subsidy, currency; none = uncapped."
+    )
+    offers: list[Offer] = Field(
+        default_factory=list, description="Products made, with unit production cost per kg."
+    )
 
 
 class Demand(Strict):
@@ -116,17 +149,23 @@ class Policy(Strict):
         description="Per origin country id, the largest fraction of each period's deliveries + production.",
     )
     max_supplier_share: Share = Field(
-        1.0, description="Largest fraction of a product's deliveries over the horizon from one supplier."
+        1.0,
+        description="Largest fraction of a product's deliveries over the horizon from one supplier.",
     )
     budget: PerPeriod | None = Field(
-        None, description="Spend cap per period (landed purchases + production), currency; scalar or list."
+        None,
+        description="Spend cap per period (landed purchases + production), currency; scalar or list.",
     )
 
 
 class Scenario(Strict):
-    name: Annotated[StrictStr, Field(min_length=1, max_length=200)] = Field(description="Scenario name.")
+    name: Annotated[StrictStr, Field(min_length=1, max_length=200)] = Field(
+        description="Scenario name."
+    )
     currency: StrictStr = Field("USD", description="Currency of every money amount.")
-    periods: list[StrictStr] = Field(min_length=1, max_length=240, description="Ordered period labels.")
+    periods: list[StrictStr] = Field(
+        min_length=1, max_length=240, description="Ordered period labels."
+    )
     products: list[Product] = Field(default_factory=list)
     sectors: list[Sector] = Field(default_factory=list)
     countries: list[Country] = Field(default_factory=list)

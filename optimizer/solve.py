@@ -24,9 +24,13 @@ def solve(scenario: Scenario, options: SolveOptions | None = None) -> dict[str, 
         built = time.perf_counter()
         outcome = backend.run(h, model.is_mip)
         solved = time.perf_counter()
-    except (RuntimeError, MemoryError, ValueError) as exc:  # a plan, never a stack trace
+    except Exception as exc:  # noqa: BLE001 — every outcome is a plan, never a stack trace
         plan = empty_plan(PlanStatus.ERROR, f"{type(exc).__name__}: {exc}")
-        plan["timings"] = {"build_s": None, "solve_s": None, "total_s": time.perf_counter() - started}
+        plan["timings"] = {
+            "build_s": None,
+            "solve_s": None,
+            "total_s": time.perf_counter() - started,
+        }
         return plan
     if outcome.x is None:
         plan = empty_plan(outcome.status, outcome.message)

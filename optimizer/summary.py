@@ -18,7 +18,10 @@ def format_summary(plan: dict[str, Any]) -> str:
     if plan["objective"] is None:
         return "\n".join(lines)
     gap = plan.get("mip_gap")
-    lines.append(f"objective {plan['objective']:,.2f} {cur}" + (f"  (MIP gap {gap:.2g})" if gap is not None else ""))
+    lines.append(
+        f"objective {plan['objective']:,.2f} {cur}"
+        + (f"  (MIP gap {gap:.2g})" if gap is not None else "")
+    )
     lines += ["", "Cost terms"]
     for term, value in plan["terms"].items():
         sign = "-" if term == "subsidy" else " "
@@ -36,7 +39,10 @@ def _origin_lines(plan: dict[str, Any]) -> list[str]:
             origins.append(row["origin"])
     if not shares:
         return ["Origin shares: no deliveries or production"]
-    out = ["Origin shares (% of each period's deliveries + production)", "  period      " + "".join(f"{o:>8}" for o in origins)]
+    out = [
+        "Origin shares (% of each period's deliveries + production)",
+        "  period      " + "".join(f"{o:>8}" for o in origins),
+    ]
     for period, row in shares.items():
         out.append(f"  {period:<12}" + "".join(f"{100 * row.get(o, 0):>7.1f}%" for o in origins))
     return out
@@ -48,7 +54,9 @@ def _shortage_lines(plan: dict[str, Any]) -> list[str]:
         by_sector[row["sector"]] += row["kg"]
     if not by_sector:
         return ["Shortages: none"]
-    return ["Shortages (kg over the horizon)"] + [f"  {s:<14}{kg:>14,.1f}" for s, kg in by_sector.items()]
+    return ["Shortages (kg over the horizon)"] + [
+        f"  {s:<14}{kg:>14,.1f}" for s, kg in by_sector.items()
+    ]
 
 
 def _licence_lines(plan: dict[str, Any]) -> list[str]:
@@ -57,5 +65,7 @@ def _licence_lines(plan: dict[str, Any]) -> list[str]:
     out = ["Licence use (kg)"]
     for row in plan["licences"]:
         pct = 100 * row["used"] / row["quantity"] if row["quantity"] else 0.0
-        out.append(f"  {row['licence']:<14}{row['used']:>14,.1f} of {row['quantity']:>14,.1f} ({pct:.0f}%)")
+        out.append(
+            f"  {row['licence']:<14}{row['used']:>14,.1f} of {row['quantity']:>14,.1f} ({pct:.0f}%)"
+        )
     return out

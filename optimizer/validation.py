@@ -108,7 +108,9 @@ def _licence_references(sc: Scenario) -> Iterator[Problem]:
             yield from _missing(p, products, pointer("licences", i, "products", j), "products")
         for j, t in enumerate(lic.periods or []):
             if t not in periods:
-                yield Problem(pointer("licences", i, "periods", j), t, "must be one of the scenario's periods")
+                yield Problem(
+                    pointer("licences", i, "periods", j), t, "must be one of the scenario's periods"
+                )
 
 
 def _plant_rules(sc: Scenario) -> Iterator[Problem]:
@@ -128,7 +130,9 @@ def _demand_rows(sc: Scenario) -> Iterator[Problem]:
         yield from _missing(d.product, products, pointer("demand", i, "product"), "products")
         yield from _missing(d.sector, sectors, pointer("demand", i, "sector"), "sectors")
         if d.period not in periods:
-            yield Problem(pointer("demand", i, "period"), d.period, "must be one of the scenario's periods")
+            yield Problem(
+                pointer("demand", i, "period"), d.period, "must be one of the scenario's periods"
+            )
         key = (d.product, d.sector, d.period)
         if key in seen:
             rule = "at most one demand row per (product, sector, period)"

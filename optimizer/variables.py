@@ -19,7 +19,9 @@ def landed_cost(ix: ScenarioIndex) -> np.ndarray:
     so = ix.supplier_offers
     country = ix.supplier_country[so.owner]
     index = ix.price_index[so.owner] if len(so.owner) else np.zeros((0, ix.T))
-    return so.price[:, None] * index * (1 + ix.tariff[country])[:, None] + ix.freight[country][:, None]
+    return (
+        so.price[:, None] * index * (1 + ix.tariff[country])[:, None] + ix.freight[country][:, None]
+    )
 
 
 def add_buy(m: LinearModel, ix: ScenarioIndex) -> VarBlock:
@@ -72,12 +74,23 @@ def add_licence_use(m: LinearModel, ix: ScenarioIndex, buy: VarBlock) -> VarBloc
     covers_t = np.zeros((n_l, ix.T), bool)
     for li, lic in enumerate(sc.licences):
         covers_s[li, [ix.supplier_pos[s] for s in lic.suppliers]] = True
-        covers_p[li, [ix.product_pos[p] for p in lic.products] if lic.products is not None else slice(None)] = True
-        covers_t[li, [ix.period_pos[t] for t in lic.periods] if lic.periods is not None else slice(None)] = True
+        covers_p[
+            li,
+            [ix.product_pos[p] for p in lic.products] if lic.products is not None else slice(None),
+        ] = True
+        covers_t[
+            li, [ix.period_pos[t] for t in lic.periods] if lic.periods is not None else slice(None)
+        ] = True
     covers_s &= ix.licence_required[None, :]
     s, p, t = buy.index["supplier"], buy.index["product"], buy.index["period"]
     lic_pos, col = np.nonzero(covers_s[:, s] & covers_p[:, p] & covers_t[:, t])
-    index = {"licence": lic_pos, "buy": col, "supplier": s[col], "product": p[col], "period": t[col]}
+    index = {
+        "licence": lic_pos,
+        "buy": col,
+        "supplier": s[col],
+        "product": p[col],
+        "period": t[col],
+    }
     return m.add_variables("lic", index, np.zeros(len(col)))
 
 
@@ -89,9 +102,13 @@ def add_active(m: LinearModel, ix: ScenarioIndex) -> VarBlock:
 
 def add_order(m: LinearModel, ix: ScenarioIndex) -> VarBlock:
     has_offer = np.bincount(ix.supplier_offers.owner, minlength=len(ix.supplier_ids)) > 0
-    open_ = (np.arange(ix.T)[None, :] >= ix.lead_time[:, None]) & ((ix.min_order > 0) & has_offer)[:, None]
+    open_ = (np.arange(ix.T)[None, :] >= ix.lead_time[:, None]) & ((ix.min_order > 0) & has_offer)[
+        :, None
+    ]
     s, t = np.nonzero(open_)
-    return m.add_variables("order", {"supplier": s, "period": t}, np.zeros(len(s)), upper=1.0, binary=True)
+    return m.add_variables(
+        "order", {"supplier": s, "period": t}, np.zeros(len(s)), upper=1.0, binary=True
+    )
 
 
 def add_build(m: LinearModel, ix: ScenarioIndex) -> VarBlock:

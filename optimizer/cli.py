@@ -21,6 +21,10 @@ from .summary import format_summary
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
 
+class OptionError(ValueError):
+    """A command-line option out of range (the scenario itself may be fine)."""
+
+
 def _parser() -> argparse.ArgumentParser:
     top = argparse.ArgumentParser(
         prog="magnets",
@@ -100,6 +104,9 @@ def main(argv: list[str] | None = None) -> int:
         for problem in exc.problems:
             print(f"invalid scenario: {problem}", file=sys.stderr)
         return EXIT_INVALID
+    except OptionError as exc:
+        print(f"magnets {args.command}: {exc}", file=sys.stderr)
+        return EXIT_INVALID
     except OSError as exc:
         print(f"magnets: {exc}", file=sys.stderr)
         return EXIT_FAILURE
@@ -118,8 +125,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _solve(args: argparse.Namespace) -> int:
-    scenario = load_scenario(args.scenario)
     options = _options(args)
+    scenario = load_scenario(args.scenario)
     with _solver_log_to_stderr(args.verbose):
         plan = solve(scenario, options)
     text = format_summary(plan) if args.format == "table" else json.dumps(plan, indent=1)
@@ -158,13 +165,11 @@ def _options(args: argparse.Namespace) -> SolveOptions:
             verbose=args.verbose,
         )
     except ValidationError as exc:
-        from .errors import Problem
-
-        problems = [
-            Problem("--" + str(e["loc"][0]).replace("_", "-"), e.get("input"), e["msg"])
+        reasons = [
+            f"bad option --{str(e['loc'][0]).replace('_', '-')}: {e['msg']} (got {e.get('input')})"
             for e in exc.errors()
         ]
-        raise ScenarioError(problems) from None
+        raise OptionError("; ".join(reasons)) from None
 
 
 def _export(args: argparse.Namespace) -> int:

@@ -113,7 +113,7 @@ def add_plant_capacity(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]
     cap = ix.plant_capacity[k, t]
     existing = np.array([p.existing for p in plants], bool)[k]
     # Candidate plants: the row for (k, t) lists every build[k, τ] with τ <= t − build_lead.
-    lead = np.array([p.build_lead for p in plants], np.int64)
+    lead = np.array([min(p.build_lead, ix.T) for p in plants], np.int64)  # past the horizon = never
     bk, bt = build.index["plant"], build.index["period"]
     row_of = dense_positions((len(plants), ix.T), k, t)
     rr, cc, vv = [], [], []

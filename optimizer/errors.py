@@ -19,6 +19,8 @@ class Problem:
         return {"pointer": self.pointer, "value": self.value, "rule": self.rule}
 
     def __str__(self) -> str:
+        if self.value is None:  # a missing field or an unreadable document: nothing to show
+            return f"{self.pointer or '/'}: {self.rule}"
         shown = json.dumps(self.value, default=str)
         if len(shown) > 80:
             shown = shown[:77] + "..."

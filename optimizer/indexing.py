@@ -96,7 +96,8 @@ class ScenarioIndex:
 
     @cached_property
     def lead_time(self) -> IntArray:
-        return np.array([s.lead_time for s in self.scenario.suppliers], dtype=np.int64)
+        # A lead time past the horizon means "never within it"; clip so huge values cannot overflow.
+        return np.array([min(s.lead_time, self.T) for s in self.scenario.suppliers], dtype=np.int64)
 
     @cached_property
     def licence_required(self) -> np.ndarray:

@@ -31,7 +31,7 @@ def load_scenario(path: str | Path) -> Scenario:
     """Read a scenario file; the suffix picks the spelling (.json, .yaml/.yml)."""
     path = Path(path)
     try:
-        text = path.read_text(encoding="utf-8")
+        text = path.read_text(encoding="utf-8-sig")  # spreadsheet tools often prepend a BOM
     except (OSError, UnicodeDecodeError) as exc:
         raise ScenarioError([Problem("", str(path), f"cannot read scenario file: {exc}")]) from None
     return parse_scenario(decode(text, yaml_syntax=path.suffix.lower() in (".yaml", ".yml")))
@@ -42,9 +42,21 @@ def decode(text: str, yaml_syntax: bool = False) -> Any:
         if yaml_syntax:
             return yaml.safe_load(text)
         return json.loads(text, parse_constant=_reject_constant)
-    except (json.JSONDecodeError, yaml.YAMLError, ValueError) as exc:
-        syntax = "YAML" if yaml_syntax else "JSON"
-        raise ScenarioError([Problem("", None, f"not valid {syntax}: {exc}")]) from None
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem("", None, f"not valid YAML: {_yaml_reason(exc)}")]) from None
+    except ValueError as exc:  # json.JSONDecodeError is one
+        raise ScenarioError([Problem("", None, f"not valid JSON: {exc}")]) from None
+
+
+def _yaml_reason(exc: yaml.YAMLError) -> str:
+    """One line: where and what, rather than PyYAML's multi-line report."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and start is not None:  # e.g. an unclosed bracket: say where it opened
+        problem += f" ({context} opened at line {start.line + 1}, column {start.column + 1})"
+    return where + problem
 
 
 def _reject_constant(name: str) -> float:
@@ -61,12 +73,24 @@ def _problem_from_pydantic(error: Any) -> Problem:
         value = str(value)
     elif isinstance(value, dict | list):
         value = _short(value)
-    rule = error["msg"]
-    if error["type"] == "extra_forbidden":
-        rule = "unknown field (not part of the scenario format)"
-    return Problem(where, value, rule)
+    rule = _RULES.get(error["type"], error["msg"])
+    if error["type"] == "model_type" and not error["loc"]:
+        rule = "the scenario must be an object (a mapping of field names to values)"
+    return Problem(where, _json_safe(value), rule)
+
+
+_RULES = {"extra_forbidden": "unknown field (not part of the scenario format)"}
 
 
 def _short(value: Any) -> Any:
     text = json.dumps(value, default=str)
     return value if len(text) <= 200 else text[:197] + "..."
+
+
+def _json_safe(value: Any) -> Any:
+    """Values go back to clients as JSON: anything YAML-only (dates, sets) becomes text."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return str(value)
+    return value

@@ -24,7 +24,6 @@ _TC = TerminationCondition
 FROM_PYOMO: dict[TerminationCondition, PlanStatus] = {
     _TC.convergenceCriteriaSatisfied: PlanStatus.OPTIMAL,
     _TC.provenInfeasible: PlanStatus.INFEASIBLE,
-    _TC.locallyInfeasible: PlanStatus.INFEASIBLE,
     _TC.unbounded: PlanStatus.UNBOUNDED,
     _TC.maxTimeLimit: PlanStatus.TIME_LIMIT,
     _TC.iterationLimit: PlanStatus.TIME_LIMIT,

@@ -214,10 +214,6 @@ def test_malformed_json_exits_2(tmp_path: Path) -> None:
     assert "not valid JSON" in done.stderr and "Traceback" not in done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a YAML syntax error is printed as PyYAML's multi-line report, not one line per problem",
-)
 def test_malformed_yaml_is_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     path = tmp_path / "broken.yaml"
     path.write_text("name: x\nperiods: [P1\n", encoding="utf-8")
@@ -256,11 +252,6 @@ def test_unknown_format_is_a_usage_error(c0: Path, capsys: pytest.CaptureFixture
     assert "--format" in capsys.readouterr().err
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="--verbose sends HiGHS's log to stdout (HiGHS prints to the console), so the plan "
-    "JSON on stdout no longer parses; the help promises stderr",
-)
 def test_verbose_log_goes_to_stderr(c0: Path) -> None:
     done = run_magnets("solve", c0, "--verbose")
     assert done.returncode == 0
@@ -268,11 +259,6 @@ def test_verbose_log_goes_to_stderr(c0: Path) -> None:
     assert "HiGHS" in done.stderr
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a lead_time or build_lead beyond int64 passes the schema and overflows a numpy "
-    "array in optimizer/indexing.py and optimizer/constraints_flow.py (traceback, exit 1)",
-)
 @pytest.mark.parametrize("field", ["lead_time", "build_lead"])
 def test_huge_period_counts_never_give_a_traceback(tmp_path: Path, field: str) -> None:
     doc = c0_document()

@@ -50,6 +50,8 @@ def pass_model(h: highspy.Highs, m: LinearModel) -> None:
 
 
 def run(h: highspy.Highs, is_mip: bool) -> SolverOutcome:
+    if h.getNumCol() == 0:
+        return _without_columns(h, is_mip)
     h.run()
     model_status = h.getModelStatus()
     status = plan_status(model_status)
@@ -66,6 +68,17 @@ def run(h: highspy.Highs, is_mip: bool) -> SolverOutcome:
     if status == PlanStatus.OPTIMAL:  # optimal without a primal solution should not happen
         status = PlanStatus.ERROR
     return SolverOutcome(status, None, None, h.modelStatusToString(model_status))
+
+
+def _without_columns(h: highspy.Highs, is_mip: bool) -> SolverOutcome:
+    """Nothing to decide (no supply, no demand): HiGHS reports an empty model without a
+    solution, but the plan is the empty one, unless a row such as a safety stock asks
+    for more than nothing."""
+    lp = h.getLp()
+    lower, upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
+    if np.all(lower <= 0) and np.all(upper >= 0):
+        return SolverOutcome(PlanStatus.OPTIMAL, np.zeros(0), 0.0 if is_mip else None, "empty model")
+    return SolverOutcome(PlanStatus.INFEASIBLE, None, None, "a requirement with nothing to meet it")
 
 
 def _infeasible_or_unbounded(h: highspy.Highs) -> PlanStatus:

@@ -638,7 +638,7 @@ def test_all_seven_objective_terms():
                 incentive=4.0,
                 incentive_cap=20.0,
             )
-        ],  # fmt: skip
+        ],
         demand=demand(30, 40)
         + [{"product": "q", "sector": "auto", "period": "t1", "quantity": 15.0}],
     )
@@ -699,13 +699,16 @@ def test_unreachable_safety_stock_is_infeasible():
     assert_no_solution(solve_doc(doc), "infeasible")
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="a model with no columns comes back from HiGHS as kModelEmpty without a primal "
-    "solution, which highs_backend.run turns into status error",
-)
 def test_scenario_without_demand_or_suppliers_costs_nothing():
     """Nothing to buy and nothing asked for: optimal at 0 with empty tables."""
     plan = solve_doc(scenario(2))
     assert_optimal(plan, 0.0)
     assert plan["deliveries"] == [] and plan["origin_share"] == []
+
+
+def test_safety_stock_with_nothing_to_meet_it_is_infeasible():
+    """No supplier, plant or stock, yet 5 kg must be held: no column exists, still infeasible."""
+    doc = scenario(2)
+    doc["products"] = [{"id": "p", "min_inventory": 5}]
+    plan = solve_doc(doc)
+    assert plan["status"] == "infeasible" and plan["objective"] is None

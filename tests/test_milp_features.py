@@ -121,47 +121,52 @@ def test_min_order_applies_to_each_period():
 
 
 def _candidate(build_cost: float) -> dict:
-    """3 periods, demand 40, 40, 100; cn 10/kg; holding 100 rules out stockpiling.
+    """4 periods, demand 40, 40, 10, 100; cn 10/kg; holding 100 rules out stockpiling.
 
-    Candidate plant k: 5/kg, 50 kg a period, build lead 1, earliest build t1, so
-    built in t1 it makes from t2 on and saves at most 50 × (10 − 5) = 250.
+    Candidate plant k: 5/kg, 50 kg a period, build lead 1, earliest build t1. Built in
+    t1 it makes from t2 on and saves 10 × 5 in t2 and 50 × 5 in t3: 300. Built in t2
+    it saves only the 250 of t3.
     """
     k = plant(
         "k", "IN", 5.0, 50.0, existing=False, build_cost=build_cost, build_lead=1, earliest_build=1
     )
     doc = scenario(
-        3,
+        4,
         products=[{"id": "p", "holding_cost": 100.0}],
         suppliers=[supplier("cn", "CN", 10.0)],
         plants=[k],
-        demand=demand(40, 40, 100),
+        demand=demand(40, 40, 10, 100),
     )
     return solve_doc(doc)
 
 
 def test_candidate_plant_built_once_no_earlier_than_allowed_and_after_its_lead():
-    """Build cost 200 < 250 saved: built in t1, makes 50 kg in t2.
+    """Build cost 200 < 300 saved: built in t1, makes 10 kg in t2 and 50 kg in t3.
 
-    400 (t0) + 400 (t1) + 50 × 5 + 50 × 10 + 200 (t2 and build) = 1750.
-    Were the plant built in t0 or could it make in its build period, it would also
-    save 40 × 5 in t1 (1550); were it built twice, 100 kg at 5 in t2 (1700).
+    400 (t0) + 400 (t1) + 10 × 5 (t2) + 50 × 5 + 50 × 10 (t3) + 200 = 1800
+    (unbuilt 1900, built in t2 1850). Were it built in t0, or could it make in its
+    build period, it would also save 40 × 5 in t1 (1600); were it built in t1 and
+    again in t2, it could make 100 kg in t3 (400 + 400 + 50 + 500 + 400 = 1750).
     """
     plan = _candidate(200.0)
-    assert_optimal(plan, 1750.0, milp=True)
-    assert_terms(plan, purchase=1300.0, production=250.0, build=200.0)
+    assert_optimal(plan, 1800.0, milp=True)
+    assert_terms(plan, purchase=1300.0, production=300.0, build=200.0)
     assert plan["plants_built"] == [{"plant": "k", "period": "t1"}]
-    assert keyed(plan["production"], "plant", "period") == {("k", "t2"): approx(50.0)}
+    assert keyed(plan["production"], "plant", "period") == {
+        ("k", "t2"): approx(10.0),
+        ("k", "t3"): approx(50.0),
+    }
     assert keyed(plan["deliveries"], "period") == {
         ("t0",): approx(40.0),
         ("t1",): approx(40.0),
-        ("t2",): approx(50.0),
+        ("t3",): approx(50.0),
     }
 
 
 def test_candidate_plant_not_worth_building_is_not_built():
-    """Build cost 300 > 250 saved: not built, cn delivers 180 kg at 10 = 1800."""
-    plan = _candidate(300.0)
-    assert_optimal(plan, 1800.0, milp=True)
+    """Build cost 350 > 300 saved (twice: 2 × 350 > 550): cn delivers all 190 kg, 1900."""
+    plan = _candidate(350.0)
+    assert_optimal(plan, 1900.0, milp=True)
     assert plan["plants_built"] == []
     assert plan["production"] == []
 

@@ -77,7 +77,9 @@ def _without_columns(h: highspy.Highs, is_mip: bool) -> SolverOutcome:
     lp = h.getLp()
     lower, upper = np.asarray(lp.row_lower_), np.asarray(lp.row_upper_)
     if np.all(lower <= 0) and np.all(upper >= 0):
-        return SolverOutcome(PlanStatus.OPTIMAL, np.zeros(0), 0.0 if is_mip else None, "empty model")
+        return SolverOutcome(
+            PlanStatus.OPTIMAL, np.zeros(0), 0.0 if is_mip else None, "empty model"
+        )
     return SolverOutcome(PlanStatus.INFEASIBLE, None, None, "a requirement with nothing to meet it")
 
 

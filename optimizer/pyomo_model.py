@@ -381,24 +381,26 @@ def add_subsidy(m: pyo.ConcreteModel) -> None:
 
 
 def add_objective(m: pyo.ConcreteModel) -> None:
-    """§3.6 minimise total cost; each term is a named expression, as in a plan's `terms`."""
-    m.purchase = pyo.Expression(expr=sum(m.landed_cost[i] * m.buy[i] for i in m.deliveries))
-    m.fixed = pyo.Expression(expr=sum(m.fixed_cost[s] * m.active_[s] for s in m.contract_suppliers))
-    m.production_spend = pyo.Expression(
+    """§3.6 minimise total cost; `term_<name>` holds each of a plan's `terms`."""
+    m.term_purchase = pyo.Expression(expr=sum(m.landed_cost[i] * m.buy[i] for i in m.deliveries))
+    m.term_fixed = pyo.Expression(
+        expr=sum(m.fixed_cost[s] * m.active_[s] for s in m.contract_suppliers)
+    )
+    m.term_production = pyo.Expression(
         expr=sum(m.production_cost[k, p] * m.make[k, p, t] for k, p, t in m.production)
     )
-    m.subsidies = pyo.Expression(expr=sum(m.subsidy[k] for k in m.plants))
-    m.construction = pyo.Expression(
+    m.term_subsidy = pyo.Expression(expr=sum(m.subsidy[k] for k in m.plants))
+    m.term_build = pyo.Expression(
         expr=sum(m.build_cost[k] * m.build[k, t] for k, t in m.build_periods)
     )
-    m.holding = pyo.Expression(
+    m.term_holding = pyo.Expression(
         expr=sum(m.holding_cost[p] * m.inv[p, o, t] for p, o, t in m.inv.index_set())
     )
-    m.shortage = pyo.Expression(
+    m.term_shortage = pyo.Expression(
         expr=sum(m.shortage_penalty[e] * m.short[p, e, t] for p, e, t in m.short.index_set())
     )
     m.total_cost = pyo.Objective(
-        expr=m.purchase + m.fixed + m.production_spend - m.subsidies
-        + m.construction + m.holding + m.shortage,
+        expr=m.term_purchase + m.term_fixed + m.term_production - m.term_subsidy
+        + m.term_build + m.term_holding + m.term_shortage,
         sense=pyo.minimize,
     )  # fmt: skip

@@ -48,7 +48,13 @@ def solve_pyomo(scenario: Scenario, options: SolveOptions | None = None) -> dict
     return _answer(status, objective, built - started, highs_s, time.perf_counter() - started)
 
 
-def _answer(status, objective, build_s, solve_s, total_s) -> dict[str, Any]:
+def _answer(
+    status: PlanStatus,
+    objective: float | None,
+    build_s: float | None,
+    solve_s: float | None,
+    total_s: float,
+) -> dict[str, Any]:
     return {
         "status": str(status),
         "objective": objective,

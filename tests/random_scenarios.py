@@ -22,7 +22,11 @@ def random_scenario(seed: int, milp: bool = False, periods: int | None = None) -
     per = [f"t{i}" for i in range(T)]
     products = [_product(r, i, T) for i in range(r.randint(1, 3))]
     sectors = [
-        {"id": f"e{i}", "tags": r.sample(TAGS, r.randint(0, 1)), "shortage_penalty": round(r.uniform(50, 400), 2)}
+        {
+            "id": f"e{i}",
+            "tags": r.sample(TAGS, r.randint(0, 1)),
+            "shortage_penalty": round(r.uniform(50, 400), 2),
+        }
         for i in range(r.randint(1, 3))
     ]
     countries = [_country(r, i) for i in range(r.randint(2, 4))]
@@ -44,9 +48,11 @@ def random_scenario(seed: int, milp: bool = False, periods: int | None = None) -
     if r.random() < 0.3:
         policy["max_supplier_share"] = round(r.uniform(0.4, 1.0), 3)
     if r.random() < 0.3:
-        policy["budget"] = round(r.uniform(2000, 30000), 0) if r.random() < 0.5 else [
-            round(r.uniform(2000, 30000), 0) for _ in per
-        ]
+        policy["budget"] = (
+            round(r.uniform(2000, 30000), 0)
+            if r.random() < 0.5
+            else [round(r.uniform(2000, 30000), 0) for _ in per]
+        )
     return {
         "name": f"random seed={seed}{' milp' if milp else ''}",
         "periods": per, "products": products, "sectors": sectors, "countries": countries,
@@ -82,7 +88,9 @@ def _offers(r: random.Random, pids: list[str], lo: float, hi: float) -> list[dic
     return [{"product": p, "price": round(r.uniform(lo, hi), 2)} for p in chosen]
 
 
-def _supplier(r: random.Random, i: int, T: int, cids: list[str], pids: list[str], milp: bool) -> dict[str, Any]:
+def _supplier(
+    r: random.Random, i: int, T: int, cids: list[str], pids: list[str], milp: bool
+) -> dict[str, Any]:
     country = r.choice(cids)
     s: dict[str, Any] = {
         "id": f"s{i}", "country": country, "capacity": _per_period(r, T, 20, 200),
@@ -101,14 +109,20 @@ def _supplier(r: random.Random, i: int, T: int, cids: list[str], pids: list[str]
     return s
 
 
-def _plant(r: random.Random, i: int, T: int, cids: list[str], pids: list[str], milp: bool) -> dict[str, Any]:
+def _plant(
+    r: random.Random, i: int, T: int, cids: list[str], pids: list[str], milp: bool
+) -> dict[str, Any]:
     k: dict[str, Any] = {
         "id": f"k{i}", "country": r.choice(cids), "capacity": _per_period(r, T, 10, 150),
         "offers": _offers(r, pids, 20, 90),
     }  # fmt: skip
     if milp and r.random() < 0.6:
-        k.update(existing=False, build_cost=round(r.uniform(500, 8000), 0),
-                 build_lead=r.randint(0, 1), earliest_build=r.randint(0, T - 1))
+        k.update(
+            existing=False,
+            build_cost=round(r.uniform(500, 8000), 0),
+            build_lead=r.randint(0, 1),
+            earliest_build=r.randint(0, T - 1),
+        )
     if r.random() < 0.4:
         k["incentive"] = round(r.uniform(1, 15), 2)
         if r.random() < 0.5:
@@ -116,7 +130,9 @@ def _plant(r: random.Random, i: int, T: int, cids: list[str], pids: list[str], m
     return k
 
 
-def _licences(r: random.Random, suppliers: list[dict], pids: list[str], per: list[str]) -> list[dict[str, Any]]:
+def _licences(
+    r: random.Random, suppliers: list[dict], pids: list[str], per: list[str]
+) -> list[dict[str, Any]]:
     out = []
     for i in range(r.randint(0, 2)):
         lic: dict[str, Any] = {

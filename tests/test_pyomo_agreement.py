@@ -127,3 +127,18 @@ def test_timings_split_build_and_solver_time() -> None:
     got = solve_pyomo(parse_scenario(random_scenario(7, milp=True)))
     assert got["build_s"] > 0 and got["solve_s"] > 0
     assert got["build_s"] + got["solve_s"] <= got["total_s"]
+
+
+def test_scenario_without_products_is_optimal_at_zero_cost() -> None:
+    got = solve_pyomo(parse_scenario({"name": "nothing to plan", "periods": ["t0"]}))
+    assert (got["status"], got["objective"]) == ("optimal", 0.0)
+
+
+def test_safety_stock_without_any_origin_is_infeasible() -> None:
+    document = {
+        "name": "no stock",
+        "periods": ["t0"],
+        "products": [{"id": "p", "min_inventory": 5}],
+    }
+    got = solve_pyomo(parse_scenario(document))
+    assert (got["status"], got["objective"]) == ("infeasible", None)

@@ -1,0 +1,32 @@
+"""The shared conformance scenarios through the real `magnets` command and the shared script."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+SHARED = Path(
+    os.environ.get("MAGNETS_CONFORMANCE", Path(__file__).parents[2] / "shared" / "conformance")
+)
+MAGNETS = shutil.which("magnets", path=str(Path(sys.executable).parent)) or shutil.which("magnets")
+
+
+@pytest.mark.skipif(
+    not (SHARED / "check.sh").exists(), reason="shared conformance folder not beside the checkout"
+)
+def test_shared_conformance_script_passes() -> None:
+    assert MAGNETS, "the magnets command is not installed"
+    run = subprocess.run(
+        ["bash", str(SHARED / "check.sh")],
+        env={**os.environ, "MAGNETS": MAGNETS},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "FAIL" not in run.stdout

@@ -40,6 +40,23 @@ def round_binaries(m: LinearModel, x: np.ndarray) -> np.ndarray:
     return x
 
 
+def drop_idle_contracts(m: LinearModel, x: np.ndarray) -> np.ndarray:
+    """A supplier paid its fixed cost yet delivering nothing (an incumbent cut off by a
+    time limit can do that) is released: cheaper, and every constraint still holds."""
+    active, buy = m.variables["active"], m.variables["buy"]
+    if active.size == 0:
+        return x
+    delivered = np.bincount(
+        buy.index["supplier"],
+        weights=_values(buy, x),
+        minlength=int(active.index["supplier"].max()) + 1,
+    )
+    idle = delivered[active.index["supplier"]] < TINY_KG
+    x = x.copy()
+    x[active.start : active.start + active.size][idle] = 0.0
+    return x
+
+
 def cost_terms(m: LinearModel, x: np.ndarray) -> dict[str, float]:
     def dot(name: str) -> float:
         b = m.variables[name]
@@ -73,7 +90,7 @@ def objective_of(terms: dict[str, float]) -> float:
 def solution_plan(
     m: LinearModel, ix: ScenarioIndex, x: np.ndarray, status: PlanStatus
 ) -> dict[str, Any]:
-    x = round_binaries(m, x)
+    x = drop_idle_contracts(m, round_binaries(m, x))
     terms = cost_terms(m, x)
     plan: dict[str, Any] = {"status": str(status), "objective": objective_of(terms), "terms": terms}
     plan["mip_gap"] = None

@@ -10,11 +10,13 @@ random LP and MILP scenarios.
 from __future__ import annotations
 
 import copy
+import random
 from collections.abc import Callable
 from typing import Any
 
 import pytest
 from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from optimizer.loading import parse_scenario
 from optimizer.solve import solve
@@ -109,7 +111,7 @@ def _scenario(path: list[Any], value: Any) -> Corruption:
     """Tighten (or change) one field of the scenario under an unchanged plan."""
 
     def corrupt(sc: dict[str, Any], plan: dict[str, Any]) -> None:
-        node = sc
+        node: Any = sc
         for key in path[:-1]:  # a string key into a list picks the item with that id
             by_id = isinstance(node, list) and isinstance(key, str)
             node = next(item for item in node if item["id"] == key) if by_id else node[key]
@@ -148,6 +150,7 @@ def _shift_objective(term: str, delta: float, objective: bool) -> Corruption:
     return corrupt
 
 
+IDLE_SUPPLIER = {"id": "jp_idle", "country": "JP", "capacity": 10, "fixed_cost": 300.0}
 CN_A_Q2 = {"supplier": "cn_a", "product": "ndfeb", "period": "q2"}
 CORRUPTIONS: dict[str, tuple[Corruption, str]] = {
     # name: (corruption, text the checker's report must contain)
@@ -223,7 +226,15 @@ CORRUPTIONS: dict[str, tuple[Corruption, str]] = {
     "build cost changed": (_scenario(["plants", "in_new", "build_cost"], 1000.0), "term build"),
     "landed cost off": (_scale("deliveries", "landed_cost", 1.01, **CN_A_Q2), "landed_cost"),
     "delivery cost off": (_scale("deliveries", "cost", 1.01, **CN_A_Q2), "kg × landed cost"),
-    "contract dropped": (_drop("contracts", supplier="jp_b"), "contracts list"),
+    "contract dropped": (_drop("contracts", supplier="jp_b"), "contracts list no fixed cost"),
+    "contract without deliveries": (
+        _all(
+            lambda sc, plan: sc["suppliers"].append(dict(IDLE_SUPPLIER)),
+            _add("contracts", {"supplier": "jp_idle", "fixed_cost": 300.0}),
+            _shift_objective("fixed", 300.0, objective=True),
+        ),
+        "which deliver nothing",
+    ),
     "origin share misreported": (
         _set("origin_share", "share", 0.5, period="q3", origin="JP"),
         "origin_share",
@@ -282,7 +293,9 @@ def test_max_flow_reroutes_instead_of_greedy() -> None:
 
 
 # -- every optimal plan of a random scenario passes ------------------------------------------
-PROPERTY = settings(max_examples=120, deadline=None, derandomize=True, database=None)
+PROPERTY = settings(max_examples=250, deadline=None, derandomize=True, database=None)
+QUANTITY_TABLES = ("deliveries", "production", "consumption", "inventory", "shortages")
+OTHER_TABLES = ("licences", "contracts", "plants_built", "origin_share")
 
 
 def assert_plan_sound(document: dict[str, Any]) -> None:
@@ -292,9 +305,7 @@ def assert_plan_sound(document: dict[str, Any]) -> None:
         assert check_plan(document, plan) == []
         return
     assert plan["objective"] is None
-    assert all(plan[t] == [] for t in ("deliveries", "production", "consumption", "inventory",
-                                       "shortages", "licences", "contracts", "plants_built",
-                                       "origin_share"))  # fmt: skip
+    assert all(plan[t] == [] for t in (*QUANTITY_TABLES, *OTHER_TABLES))
     # Buying and making nothing (all demand short, stock left as it starts) meets every
     # rule but safety stock, so only safety stock can make a scenario infeasible.
     assert any(
@@ -318,3 +329,28 @@ def test_milp_plans_keep_every_rule(document: dict[str, Any]) -> None:
 @pytest.mark.parametrize("seed", range(8))
 def test_long_horizon_plans_keep_every_rule(seed: int) -> None:
     assert_plan_sound(random_scenario(seed, milp=seed % 2 == 1, periods=12))
+
+
+@settings(PROPERTY, max_examples=100)
+@given(scenarios(), st.integers(0, 2**32 - 1), st.booleans())
+def test_checker_catches_any_moved_quantity(document: dict[str, Any], pick: int, up: bool) -> None:
+    """Each quantity sits in a stock or demand balance, so moving any one row breaks one."""
+    plan = solve_document(document)
+    rows = [r for table in QUANTITY_TABLES for r in plan[table] if up or r["kg"] >= 1]
+    if plan["status"] != "optimal" or not rows:
+        return
+    moved = random.Random(pick).choice(rows)
+    moved["kg"] = moved["kg"] + max(1.0, 0.01 * moved["kg"]) if up else moved["kg"] / 2
+    assert check_plan(document, plan)
+
+
+@pytest.mark.parametrize(
+    ("products", "status"),
+    [([], "optimal"), ([{"id": "p", "min_inventory": 1.0}], "infeasible")],
+)
+def test_scenario_without_decisions(products: list[dict[str, Any]], status: str) -> None:
+    # Nothing to buy, make or hold: the empty plan costs 0, unless safety stock is asked
+    # of a product that can never be on hand.
+    plan = solve_document({"name": "nothing to decide", "periods": ["t0"], "products": products})
+    assert plan["status"] == status
+    assert plan["objective"] == (0.0 if status == "optimal" else None)

@@ -65,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
         help="json: the full plan (default); table: cost terms, origin shares, shortages, licence use",
     )
     s.add_argument("--verbose", action="store_true", help="show HiGHS's log on stderr")
+    s.add_argument(
+        "--pretty",
+        action="store_true",
+        help="indent the plan JSON (the default at a terminal; files and pipes get compact JSON)",
+    )
 
     e = sub.add_parser(
         "export",
@@ -129,12 +134,19 @@ def _solve(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     with _solver_log_to_stderr(args.verbose):
         plan = solve(scenario, options)
-    text = format_summary(plan) if args.format == "table" else json.dumps(plan, indent=1)
+    text = format_summary(plan) if args.format == "table" else _plan_json(plan, args)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     else:
         sys.stdout.write(text + "\n")
     return EXIT_OK
+
+
+def _plan_json(plan: dict, args: argparse.Namespace) -> str:
+    """Indented for a person at a terminal; compact for files and pipes, where indenting
+    a large plan would cost more than the rest of the run outside the solver."""
+    pretty = args.pretty or (not args.out and sys.stdout.isatty())
+    return json.dumps(plan, indent=1) if pretty else json.dumps(plan, separators=(",", ":"))
 
 
 @contextlib.contextmanager

@@ -54,20 +54,23 @@ def add_demand_balance(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]
     return m.add_constraints("demand", dict(short.index), qty, qty, entries, short.size)
 
 
-def _supplier_periods(
-    ix: ScenarioIndex, buy: VarBlock
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Distinct (supplier, period) pairs that have deliveries, and each buy column's pair."""
-    key = buy.index["supplier"] * ix.T + buy.index["period"]
-    pairs, row = np.unique(key, return_inverse=True)
-    s, t = np.divmod(pairs, ix.T)
-    return s, t, row
+def _pairs_in_use(
+    owner: np.ndarray, period: np.ndarray, owners: int, T: int
+) -> tuple[np.ndarray, ...]:
+    """Distinct (owner, period) pairs among columns, ordered by owner then period, and
+    each column's position among them; a dense grid, as sorting would cost more."""
+    grid = np.zeros((owners, T), bool)
+    grid[owner, period] = True
+    s, t = np.nonzero(grid)
+    return s, t, dense_positions((owners, T), s, t)[owner, period]
 
 
 def add_supplier_capacity(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
     """Σ_p buy[s,p,t] <= capacity[s,t] · (active[s] where fixed_cost > 0, else 1)."""
     buy, active = v["buy"], v["active"]
-    s, t, row = _supplier_periods(ix, buy)
+    s, t, row = _pairs_in_use(
+        buy.index["supplier"], buy.index["period"], len(ix.supplier_ids), ix.T
+    )
     cap = ix.supplier_capacity[s, t]
     active_col = np.full(len(ix.supplier_ids), -1, np.int64)
     active_col[active.index["supplier"]] = active.cols
@@ -107,9 +110,7 @@ def add_plant_capacity(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]
     """Σ_p make[k,p,t] <= capacity[k,t] (existing) or capacity[k,t] · Σ_{τ<=t−build_lead} build[k,τ]."""
     make, build = v["make"], v["build"]
     plants = ix.scenario.plants
-    key = make.index["plant"] * ix.T + make.index["period"]
-    pairs, row = np.unique(key, return_inverse=True)
-    k, t = np.divmod(pairs, ix.T)
+    k, t, row = _pairs_in_use(make.index["plant"], make.index["period"], len(plants), ix.T)
     cap = ix.plant_capacity[k, t]
     existing = np.array([p.existing for p in plants], bool)[k]
     # Candidate plants: the row for (k, t) lists every build[k, τ] with τ <= t − build_lead.

@@ -133,9 +133,9 @@ class LinearModel:
         vals = np.concatenate([b.vals for b in blocks])
         keep = vals != 0
         rows, cols, vals = rows[keep], cols[keep], vals[keep]
-        # HiGHS needs entries grouped by row, not sorted within one; a stable
-        # integer sort is several times faster than a lexicographic one.
-        order = np.argsort(rows, kind="stable")
+        # HiGHS needs entries grouped by row, not ordered within one, so an unstable
+        # sort on the row alone will do (about twice as fast as a stable one).
+        order = np.argsort(rows, kind="quicksort")
         rows, cols, vals = rows[order], cols[order], vals[order]
         start = np.zeros(self.num_rows + 1, np.int64)
         np.cumsum(np.bincount(rows, minlength=self.num_rows), out=start[1:])

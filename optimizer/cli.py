@@ -17,6 +17,7 @@ from .loading import load_scenario
 from .options import SolveOptions
 from .solve import solve
 from .summary import format_summary
+from .workbook_cli import add_commands as add_workbook_commands
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
@@ -38,9 +39,9 @@ def _parser() -> argparse.ArgumentParser:
         "solve",
         help="solve a scenario and print its plan",
         description="Solve a scenario "
-        "(JSON or YAML) and print the plan as JSON, or a short summary with --format table.",
+        "(JSON, YAML or an Excel workbook) and print the plan as JSON, or a short summary with --format table.",
     )
-    s.add_argument("scenario", help="scenario file (.json, .yaml or .yml)")
+    s.add_argument("scenario", help="scenario file (.json, .yaml, .yml or .xlsx)")
     s.add_argument(
         "--time-limit",
         type=float,
@@ -64,6 +65,11 @@ def _parser() -> argparse.ArgumentParser:
         default="json",
         help="json: the full plan (default); table: cost terms, origin shares, shortages, licence use",
     )
+    s.add_argument(
+        "--xlsx",
+        metavar="PLAN.xlsx",
+        help="also write the plan as an Excel workbook: a summary sheet and a sheet per table",
+    )
     s.add_argument("--verbose", action="store_true", help="show HiGHS's log on stderr")
     s.add_argument(
         "--pretty",
@@ -77,7 +83,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Write the model of a scenario, with rows and columns named after "
         "MODEL.md's symbols and the scenario's ids. Give --mps, --lp or both.",
     )
-    e.add_argument("scenario", help="scenario file (.json, .yaml or .yml)")
+    e.add_argument("scenario", help="scenario file (.json, .yaml, .yml or .xlsx)")
     e.add_argument("--mps", metavar="FILE", help="write free-format MPS here")
     e.add_argument("--lp", metavar="FILE", help="write CPLEX LP format here")
 
@@ -87,8 +93,9 @@ def _parser() -> argparse.ArgumentParser:
         description="Check a scenario against MODEL.md §1; exit 0 when valid, 2 with every "
         "problem on stderr otherwise.",
     )
-    v.add_argument("scenario", help="scenario file (.json, .yaml or .yml)")
+    v.add_argument("scenario", help="scenario file (.json, .yaml, .yml or .xlsx)")
 
+    add_workbook_commands(sub)
     _add_service_commands(sub)
     return top
 
@@ -139,6 +146,10 @@ def _solve(args: argparse.Namespace) -> int:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     else:
         sys.stdout.write(text + "\n")
+    if args.xlsx:
+        from .workbook_plan import write_plan_workbook  # pandas: only when asked for
+
+        write_plan_workbook(plan, args.xlsx)
     return EXIT_OK
 
 

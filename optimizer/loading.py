@@ -28,8 +28,12 @@ def parse_scenario(document: Any) -> Scenario:
 
 
 def load_scenario(path: str | Path) -> Scenario:
-    """Read a scenario file; the suffix picks the spelling (.json, .yaml/.yml)."""
+    """Read a scenario file; the suffix picks the spelling (.json, .yaml/.yml, .xlsx)."""
     path = Path(path)
+    if path.suffix.lower() == ".xlsx":
+        from .workbook_read import scenario_from_workbook  # imports this module: import on use
+
+        return scenario_from_workbook(path)
     try:
         text = path.read_text(encoding="utf-8-sig")  # spreadsheet tools often prepend a BOM
     except (OSError, UnicodeDecodeError) as exc:

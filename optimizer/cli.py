@@ -15,6 +15,7 @@ from .errors import ScenarioError
 from .export import export_model
 from .loading import load_scenario
 from .options import SolveOptions
+from .report import add_commands as add_report_commands
 from .solve import solve
 from .summary import format_summary
 from .workbook_cli import add_commands as add_workbook_commands
@@ -96,6 +97,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("scenario", help="scenario file (.json, .yaml, .yml or .xlsx)")
 
     add_workbook_commands(sub)
+    add_report_commands(sub)
     _add_service_commands(sub)
     return top
 

@@ -1,0 +1,135 @@
+"""Every database read of the service. A tenant sees only its own rows: another tenant's
+id reads exactly as a missing one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import and_, func, select
+
+from .database import Database
+from .keys import key_hash
+from .tables import ItemState, JobState, api_keys, job_items, jobs, scenarios, tenants
+
+
+@dataclass(frozen=True)
+class JobView:
+    id: str
+    state: str
+    solved: int
+    failed: int
+    total: int
+    options: dict[str, Any]
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    error: str | None
+
+
+@dataclass(frozen=True)
+class ItemView:
+    position: int
+    scenario: str
+    state: str
+    plan: dict[str, Any] | None
+    error: str | None
+
+
+def tenant_for_key(db: Database, key: str) -> int | None:
+    query = select(api_keys.c.tenant_id).where(api_keys.c.key_sha256 == key_hash(key))
+    with db.read() as conn:
+        found = conn.scalar(query)
+    return None if found is None else int(found)
+
+
+def tenant_by_name(db: Database, name: str) -> int | None:
+    with db.read() as conn:
+        found = conn.scalar(select(tenants.c.id).where(tenants.c.name == name))
+    return None if found is None else int(found)
+
+
+def get_scenario(db: Database, tenant_id: int, scenario_id: str) -> dict[str, Any] | None:
+    mine = and_(scenarios.c.id == scenario_id, scenarios.c.tenant_id == tenant_id)
+    query = select(scenarios.c.id, scenarios.c.name, scenarios.c.created_at, scenarios.c.document)
+    with db.read() as conn:
+        row = conn.execute(query.where(mine)).first()
+    return None if row is None else dict(row._mapping)
+
+
+def list_scenarios(
+    db: Database, tenant_id: int, limit: int, offset: int
+) -> tuple[list[dict[str, Any]], int]:
+    """Newest first, without the documents; also the tenant's total count."""
+    mine = scenarios.c.tenant_id == tenant_id
+    page = (
+        select(scenarios.c.id, scenarios.c.name, scenarios.c.created_at)
+        .where(mine)
+        .order_by(scenarios.c.created_at.desc(), scenarios.c.id)
+        .limit(limit)
+        .offset(offset)
+    )
+    with db.read() as conn:
+        rows = [dict(r._mapping) for r in conn.execute(page)]
+        total = conn.scalar(select(func.count()).select_from(scenarios).where(mine))
+    return rows, int(total or 0)
+
+
+def scenario_documents(db: Database, tenant_id: int, ids: list[str]) -> dict[str, Any]:
+    """The tenant's documents among `ids`, by id (missing and foreign ids are absent)."""
+    mine = and_(scenarios.c.tenant_id == tenant_id, scenarios.c.id.in_(set(ids)))
+    with db.read() as conn:
+        rows = conn.execute(select(scenarios.c.id, scenarios.c.document).where(mine))
+        return {r.id: r.document for r in rows}
+
+
+def get_job(db: Database, tenant_id: int, job_id: str) -> JobView | None:
+    mine = and_(jobs.c.id == job_id, jobs.c.tenant_id == tenant_id)
+    with db.read() as conn:
+        job = conn.execute(select(jobs).where(mine)).first()
+        if job is None:
+            return None
+        counts: dict[str, int] = dict(
+            conn.execute(
+                select(job_items.c.state, func.count())
+                .where(job_items.c.job_id == job_id)
+                .group_by(job_items.c.state)
+            ).all()
+        )
+    return JobView(
+        id=job.id, state=job.state, solved=counts.get(ItemState.SOLVED, 0),
+        failed=counts.get(ItemState.FAILED, 0), total=sum(counts.values()), options=job.options,
+        created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
+        error=job.error,
+    )  # fmt: skip
+
+
+def job_items_of(db: Database, tenant_id: int, job_id: str) -> list[ItemView] | None:
+    """A job's items in submission order, plans included; None when no such job."""
+    mine = and_(jobs.c.id == job_id, jobs.c.tenant_id == tenant_id)
+    query = (
+        select(
+            job_items.c.position, job_items.c.scenario_name, job_items.c.state,
+            job_items.c.plan, job_items.c.error,
+        )
+        .where(job_items.c.job_id == job_id)
+        .order_by(job_items.c.position)
+    )  # fmt: skip
+    with db.read() as conn:
+        if conn.scalar(select(jobs.c.id).where(mine)) is None:
+            return None
+        return [ItemView(*row) for row in conn.execute(query)]
+
+
+def cancelled_among(db: Database, item_ids: list[int]) -> set[int]:
+    """Those of the given items whose job was cancelled."""
+    if not item_ids:
+        return set()
+    query = (
+        select(job_items.c.id)
+        .join(jobs, jobs.c.id == job_items.c.job_id)
+        .where(job_items.c.id.in_(item_ids), jobs.c.state == JobState.CANCELLED)
+    )
+    with db.read() as conn:
+        return {int(r.id) for r in conn.execute(query)}

@@ -1,0 +1,189 @@
+"""Batch jobs: `/v1/jobs`. Submission stores the job; the dispatcher solves it."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Header, HTTPException, Response
+from fastapi.responses import JSONResponse, PlainTextResponse
+
+from .. import queries, store
+from ..database import Database
+from ..deps import DatabaseDep, DispatcherDep, SettingsDep, TenantDep
+from ..errors import RequestProblems
+from ..limits import size_limits, solve_options
+from ..schemas import JobAccepted, JobCreate, JobPublic, PlanList, SummaryList
+from ..settings import Settings
+from ..solving import Problem, ScenarioError, check
+from ..summary import summary_rows, to_csv
+
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+NOT_FOUND = "no such job"
+IdempotencyKey = Annotated[
+    str | None,
+    Header(min_length=1, max_length=200, description="Same key and body: the same job again."),
+]
+
+
+@router.post("", status_code=202)
+def create_job(
+    body: JobCreate,
+    response: Response,
+    tenant: TenantDep,
+    db: DatabaseDep,
+    settings: SettingsDep,
+    dispatcher: DispatcherDep,
+    idempotency_key: IdempotencyKey = None,
+) -> JobAccepted:
+    """Queue the scenarios (each checked first: 422 with every problem); 409 when the
+    Idempotency-Key was used with another body; 429 when the tenant has too many jobs."""
+    request_sha256 = _fingerprint(body)
+    job_id = _replay(db, tenant, idempotency_key, request_sha256)
+    replayed = job_id is not None
+    if job_id is None:
+        submission = store.JobSubmission(
+            options=_options(body, settings),  # checked first: cheap
+            items=_items(body, tenant, db, settings),
+            idempotency_key=idempotency_key,
+            request_sha256=request_sha256,
+        )
+        job_id, replayed = _submit(db, tenant, submission, settings)
+    if replayed:
+        response.headers["Idempotent-Replayed"] = "true"
+    else:
+        dispatcher.wake()
+    return JobAccepted(id=job_id, state=_job(db, tenant, job_id).state)
+
+
+@router.get("/{job_id}")
+def get_job(job_id: str, tenant: TenantDep, db: DatabaseDep) -> JobPublic:
+    """State and progress: `solved` of `total` scenarios have a plan."""
+    job = _job(db, tenant, job_id)
+    return JobPublic(**vars(job))
+
+
+@router.get("/{job_id}/plans", response_model=PlanList)
+def get_plans(job_id: str, tenant: TenantDep, db: DatabaseDep) -> JSONResponse:
+    """Every scenario in submission order, with its plan once solved (else null)."""
+    items = _items_of(db, tenant, job_id)
+    body = [
+        {"scenario": i.scenario, "state": i.state, "plan": i.plan, "error": i.error} for i in items
+    ]
+    return JSONResponse({"items": body})
+
+
+@router.get(
+    "/{job_id}/summary",
+    response_model=SummaryList,
+    responses={200: {"content": {"text/csv": {}}}},
+)
+def get_summary(
+    job_id: str,
+    tenant: TenantDep,
+    db: DatabaseDep,
+    accept: Annotated[str, Header()] = "application/json",
+) -> Response:
+    """One row per scenario (see service.summary); CSV with `Accept: text/csv`."""
+    columns, rows = summary_rows(_items_of(db, tenant, job_id))
+    if "text/csv" in accept:
+        return PlainTextResponse(to_csv(columns, rows), media_type="text/csv")
+    return JSONResponse({"columns": columns, "items": rows})
+
+
+@router.delete("/{job_id}", status_code=202)
+def cancel_job(
+    job_id: str, tenant: TenantDep, db: DatabaseDep, dispatcher: DispatcherDep
+) -> JobAccepted:
+    """Cancel: no plan is stored afterwards and a running solve is stopped. A job that
+    had already finished keeps its state."""
+    if not store.cancel_job(db, tenant, job_id):
+        raise HTTPException(404, NOT_FOUND)
+    dispatcher.wake()
+    return JobAccepted(id=job_id, state=_job(db, tenant, job_id).state)
+
+
+def _options(body: JobCreate, settings: Settings) -> dict[str, Any]:
+    """The solver options stored with the job: the server's time limit when none is asked."""
+    options = solve_options(settings, body.options.time_limit, body.options.mip_gap, "/options")
+    return {"time_limit": options.time_limit, "mip_gap": options.mip_gap}
+
+
+def _fingerprint(body: JobCreate) -> str:
+    canonical = json.dumps(body.model_dump(mode="json"), sort_keys=True, separators=(",", ":"))
+    return hashlib.sha256(canonical.encode("utf-8")).hexdigest()
+
+
+def _replay(db: Database, tenant: int, key: str | None, request_sha256: str) -> str | None:
+    try:
+        return store.replayed_job(db, tenant, key, request_sha256)
+    except store.IdempotencyConflict:
+        raise HTTPException(409, "Idempotency-Key already used with another body") from None
+
+
+def _submit(
+    db: Database, tenant: int, submission: store.JobSubmission, settings: Settings
+) -> tuple[str, bool]:
+    try:
+        return store.submit_job(db, tenant, submission, settings.max_running_jobs_per_tenant)
+    except store.IdempotencyConflict:
+        raise HTTPException(409, "Idempotency-Key already used with another body") from None
+    except store.TooManyJobs:
+        detail = f"at most {settings.max_running_jobs_per_tenant} queued or running jobs"
+        headers = {"Retry-After": str(settings.retry_after_s)}
+        raise HTTPException(429, detail, headers) from None
+
+
+def _items(
+    body: JobCreate, tenant: int, db: Database, settings: Settings
+) -> list[tuple[str, dict[str, Any]]]:
+    """(name, document) per scenario, or RequestProblems naming every bad one."""
+    field = "scenarios" if body.scenarios is not None else "scenario_ids"
+    count = len(body.scenarios or body.scenario_ids or [])
+    if count > settings.max_job_scenarios:
+        rule = f"at most {settings.max_job_scenarios} scenarios in one job"
+        raise RequestProblems([Problem(f"/{field}", count, rule)])
+    if body.scenarios is not None:
+        return _checked(body.scenarios, settings)
+    return _stored(body.scenario_ids or [], tenant, db)
+
+
+def _checked(documents: list[dict[str, Any]], settings: Settings) -> list[tuple[str, Any]]:
+    items, problems = [], []
+    for i, document in enumerate(documents):
+        try:
+            items.append((check(document, size_limits(settings)), document))
+        except ScenarioError as exc:
+            problems += [
+                Problem(f"/scenarios/{i}{p.pointer}", p.value, p.rule) for p in exc.problems
+            ]
+    if problems:
+        raise RequestProblems(problems)
+    return items
+
+
+def _stored(ids: list[str], tenant: int, db: Database) -> list[tuple[str, Any]]:
+    documents = queries.scenario_documents(db, tenant, ids)
+    missing = [
+        Problem(f"/scenario_ids/{i}", x, "no such scenario")
+        for i, x in enumerate(ids)
+        if x not in documents
+    ]
+    if missing:
+        raise RequestProblems(missing)
+    return [(documents[x]["name"], documents[x]) for x in ids]
+
+
+def _job(db: Database, tenant: int, job_id: str) -> queries.JobView:
+    job = queries.get_job(db, tenant, job_id)
+    if job is None:
+        raise HTTPException(404, NOT_FOUND)
+    return job
+
+
+def _items_of(db: Database, tenant: int, job_id: str) -> list[queries.ItemView]:
+    items = queries.job_items_of(db, tenant, job_id)
+    if items is None:
+        raise HTTPException(404, NOT_FOUND)
+    return items

@@ -1,0 +1,45 @@
+"""`POST /v1/solve`: one scenario in, its plan out, nothing stored."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from fastapi import APIRouter, Body, HTTPException, Query
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from ..deps import SettingsDep, SolvePoolDep, TenantDep
+from ..limits import size_limits, solve_options
+from ..schemas import Scenario
+from ..solving import check
+from ..workers import PoolBusy
+
+router = APIRouter(prefix="/v1", tags=["solve"])
+
+
+@router.post("/solve", response_model=dict[str, Any])
+async def solve_scenario(
+    document: Annotated[Scenario, Body(description="A scenario document (MODEL.md §1).")],
+    _tenant: TenantDep,
+    settings: SettingsDep,
+    pool: SolvePoolDep,
+    time_limit: Annotated[
+        float | None, Query(gt=0, description="Seconds, at most the server's maximum.")
+    ] = None,
+    mip_gap: Annotated[float, Query(ge=0, le=1, description="Relative MIP gap.")] = 1e-6,
+    validate_only: Annotated[
+        bool, Query(description='Check the scenario only: 200 {"valid": true} or 422.')
+    ] = False,
+) -> JSONResponse:
+    """The plan of MODEL.md §4 (whatever its status), or 422 with every problem."""
+    options = solve_options(settings, time_limit, mip_gap, "/query")
+    await run_in_threadpool(check, document, size_limits(settings))
+    if validate_only:
+        return JSONResponse({"valid": True})
+    try:
+        plan = await pool.solve(document, options)
+    except PoolBusy:
+        raise HTTPException(
+            503, "the solver process was lost; retry", {"Retry-After": "1"}
+        ) from None
+    return JSONResponse(plan)

@@ -1,0 +1,86 @@
+"""The service's configuration: one `Settings` object, read once from `MAGNETS_*` variables.
+
+A bad value stops the service at start-up with a message naming the variable, rather
+than surfacing as an odd failure on the first request.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Self
+
+from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+ENV_PREFIX = "MAGNETS_"
+MiB = 1024 * 1024
+
+
+class SettingsError(ValueError):
+    """The configuration cannot be used; the message lists every bad variable."""
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
+
+    database_url: str = Field(
+        "sqlite:///./magnets.db",
+        description="SQLAlchemy URL: sqlite:///PATH or postgresql+psycopg://USER:PASS@HOST/DB.",
+    )
+    auth: bool = Field(True, description="Require an X-API-Key; false only on a loopback host.")
+    workers: int = Field(2, ge=1, le=256, description="Solver processes for jobs (and for /solve).")
+    max_time_limit: float = Field(
+        60.0, gt=0, allow_inf_nan=False, description="Seconds; a larger time_limit is refused."
+    )
+    default_time_limit: float | None = Field(
+        None, gt=0, allow_inf_nan=False, description="Seconds when none is asked; default: max."
+    )
+    max_body_bytes: int = Field(10 * MiB, ge=1024, description="Largest request body, bytes.")
+    max_suppliers_x_periods: int = Field(
+        100_000, ge=1, description="Largest scenario: suppliers times periods."
+    )
+    max_plants_x_periods: int = Field(
+        100_000, ge=1, description="Largest scenario: plants times periods."
+    )
+    max_demand_rows: int = Field(100_000, ge=1, description="Largest scenario: demand rows.")
+    max_job_scenarios: int = Field(1000, ge=1, description="Most scenarios in one job.")
+    max_running_jobs_per_tenant: int = Field(
+        4, ge=1, description="Queued or running jobs a tenant may have; more answers 429."
+    )
+    retry_after_s: int = Field(10, ge=1, description="Retry-After sent with a 429.")
+
+    @field_validator("database_url")
+    @classmethod
+    def _known_database(cls, url: str) -> str:
+        if not url.startswith(("sqlite://", "postgresql")):
+            raise ValueError("must start with sqlite:// or postgresql (e.g. postgresql+psycopg://)")
+        return url
+
+    @model_validator(mode="after")
+    def _default_within_max(self) -> Self:
+        if self.default_time_limit is not None and self.default_time_limit > self.max_time_limit:
+            raise ValueError(
+                f"default_time_limit ({self.default_time_limit}) exceeds max_time_limit "
+                f"({self.max_time_limit})"
+            )
+        return self
+
+    @property
+    def time_limit(self) -> float:
+        """The time limit of a solve that asks for none."""
+        return self.default_time_limit or self.max_time_limit
+
+
+def load_settings(**overrides: Any) -> Settings:
+    """Read the environment (plus overrides); raise SettingsError naming each bad variable."""
+    try:
+        return Settings(**overrides)
+    except ValidationError as exc:
+        lines = [_describe(error) for error in exc.errors()]
+        raise SettingsError("invalid configuration:\n  " + "\n  ".join(lines)) from None
+
+
+def _describe(error: Any) -> str:
+    field = str(error["loc"][0]) if error["loc"] else ""
+    name = ENV_PREFIX + field.upper() if field else "settings"
+    shown = f" (got {error['input']!r})" if field and "input" in error else ""
+    return f"{name}: {error['msg']}{shown}"

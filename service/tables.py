@@ -1,0 +1,107 @@
+"""Table definitions (SQLAlchemy Core). Every stored object belongs to a tenant."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
+
+
+class JobState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    COMPLETED = "completed"
+    FAILED = "failed"
+    CANCELLED = "cancelled"
+
+
+class ItemState(StrEnum):
+    QUEUED = "queued"
+    RUNNING = "running"
+    SOLVED = "solved"  # a plan is stored, whatever its status
+    FAILED = "failed"  # no plan: the solve was lost too often (see `error`)
+    CANCELLED = "cancelled"
+
+
+UNFINISHED_JOB = (JobState.QUEUED, JobState.RUNNING)
+UNFINISHED_ITEM = (ItemState.QUEUED, ItemState.RUNNING)
+
+metadata = MetaData()
+UUID_LEN = 36
+Timestamp = DateTime(timezone=True)
+
+tenants = Table(
+    "tenants",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("name", String(100), nullable=False, unique=True),
+    Column("created_at", Timestamp, nullable=False),
+)
+
+api_keys = Table(
+    "api_keys",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("prefix", String(16), nullable=False),  # shown to people, never enough to log in
+    Column("key_sha256", String(64), nullable=False, unique=True),
+    Column("created_at", Timestamp, nullable=False),
+)
+
+scenarios = Table(
+    "scenarios",
+    metadata,
+    Column("id", String(UUID_LEN), primary_key=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("name", String(200), nullable=False),
+    Column("document", JSON, nullable=False),
+    Column("created_at", Timestamp, nullable=False),
+    Index("ix_scenarios_tenant_created", "tenant_id", "created_at"),
+)
+
+jobs = Table(
+    "jobs",
+    metadata,
+    Column("id", String(UUID_LEN), primary_key=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("options", JSON, nullable=False),
+    Column("idempotency_key", String(200)),
+    Column("request_sha256", String(64)),  # body of the first request with that key
+    Column("created_at", Timestamp, nullable=False),
+    Column("started_at", Timestamp),
+    Column("finished_at", Timestamp),
+    Column("error", Text),
+    UniqueConstraint("tenant_id", "idempotency_key", name="uq_jobs_tenant_idempotency_key"),
+    Index("ix_jobs_tenant_state", "tenant_id", "state"),
+)
+
+job_items = Table(
+    "job_items",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("position", Integer, nullable=False),
+    Column("scenario_name", String(200), nullable=False),
+    Column("document", JSON, nullable=False),
+    Column("state", String(16), nullable=False),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("plan", JSON),
+    Column("error", Text),
+    Column("started_at", Timestamp),
+    Column("finished_at", Timestamp),
+    UniqueConstraint("job_id", "position", name="uq_job_items_position"),
+    Index("ix_job_items_state", "state"),
+)

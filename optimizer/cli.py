@@ -71,6 +71,13 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PLAN.xlsx",
         help="also write the plan as an Excel workbook: a summary sheet and a sheet per table",
     )
+    s.add_argument(
+        "--explain",
+        action="store_true",
+        help="add marginal_values (what one more unit of each binding limit is worth) to a "
+        "plan with a solution, or diagnosis (an irreducible set of conflicting limits) to an "
+        "infeasible one",
+    )
     s.add_argument("--verbose", action="store_true", help="show HiGHS's log on stderr")
     s.add_argument(
         "--pretty",
@@ -142,7 +149,7 @@ def _solve(args: argparse.Namespace) -> int:
     options = _options(args)
     scenario = load_scenario(args.scenario)
     with _solver_log_to_stderr(args.verbose):
-        plan = solve(scenario, options)
+        plan = solve(scenario, options, explain=args.explain)
     text = format_summary(plan) if args.format == "table" else _plan_json(plan, args)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")

@@ -7,14 +7,18 @@ from typing import Any
 
 from . import highs_backend as backend
 from .build import build_model
+from .explain import explain_outcome
 from .options import SolveOptions
 from .plan import empty_plan, solution_plan
 from .scenario import Scenario
 from .status import PlanStatus
 
 
-def solve(scenario: Scenario, options: SolveOptions | None = None) -> dict[str, Any]:
-    """Solve a validated scenario; every outcome, failures included, is a plan."""
+def solve(
+    scenario: Scenario, options: SolveOptions | None = None, explain: bool = False
+) -> dict[str, Any]:
+    """Solve a validated scenario; every outcome, failures included, is a plan. `explain`
+    adds `marginal_values` or `diagnosis` (API.md, Insight) from this very solve."""
     options = options or SolveOptions()
     started = time.perf_counter()
     try:
@@ -37,11 +41,16 @@ def solve(scenario: Scenario, options: SolveOptions | None = None) -> dict[str, 
     else:
         plan = solution_plan(model, ix, outcome.x, outcome.status)
         plan["mip_gap"] = outcome.mip_gap
+    explaining = time.perf_counter()
+    if explain:
+        plan.update(explain_outcome(scenario, model, ix, outcome, options))
     plan["timings"] = {
         "build_s": built - started,
         "solve_s": solved - built,
         "total_s": time.perf_counter() - started,
     }
+    if explain:
+        plan["timings"]["explain_s"] = plan["timings"]["total_s"] - (explaining - started)
     plan["model"] = model_size(model)
     plan["scenario"] = scenario.name
     plan["currency"] = scenario.currency

@@ -25,14 +25,16 @@ from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
 from matplotlib.ticker import StrMethodFormatter
 
-from .report import (
-    TERM_LABELS,
+from .report_inputs import (
     TERMS,
     Frontier,
     FrontierPoint,
     PlanContext,
     Sweep,
     percentiles,
+)
+from .report_page import (
+    TERM_LABELS,
     signed,
 )
 

@@ -1,0 +1,137 @@
+"""End-to-end benchmark: `magnets solve` against HiGHS alone and against the Pyomo route.
+
+    python bench/run.py                     # default: ≥1M non-zeros, seed 1
+    python bench/run.py --suppliers 400     # a quick smaller run
+
+Three routes on one generated LP, each in its own process, measured side by side:
+  (a) `magnets solve SCENARIO --out PLAN` end to end (wall clock of the process);
+  (b) HiGHS alone on the MPS file `magnets export` writes (HiGHS's own run time);
+  (c) the Pyomo formulation built and solved with HiGHS (wall clock, and its HiGHS time).
+Targets: (a) ≤ 1.15 × (b), and (a) − (b), the work around the solver, at least 8× smaller
+than the Pyomo route's wall time minus its own HiGHS time. Results are appended to
+docs/benchmarks.md; peak memory is each process's maximum resident set.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import platform
+import subprocess
+import sys
+import tempfile
+import time
+from datetime import UTC, datetime
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+BIN = Path(sys.executable).parent
+
+HIGHS_ALONE = """
+import json, sys, time, highspy
+h = highspy.Highs(); h.setOptionValue("output_flag", False)
+h.readModel(sys.argv[1])
+t = time.perf_counter(); h.run(); run_s = time.perf_counter() - t
+print(json.dumps({"run_s": run_s, "objective": h.getInfo().objective_function_value,
+                  "nonzeros": h.getNumNz(), "status": h.modelStatusToString(h.getModelStatus())}))
+"""
+
+PYOMO_ROUTE = """
+import json, sys
+from optimizer.loading import load_scenario
+from optimizer.pyomo_solve import solve_pyomo
+print(json.dumps(solve_pyomo(load_scenario(sys.argv[1]))))
+"""
+
+
+def timed(cmd: list[str]) -> tuple[float, int, str]:
+    """Run a process; return its wall time, its own peak resident memory (MiB) and stdout."""
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        started = time.perf_counter()
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True)
+        _, status, usage = os.wait4(proc.pid, 0)  # this child's rusage alone
+        wall = time.perf_counter() - started
+        proc.returncode = os.waitstatus_to_exitcode(status)
+        out.seek(0), err.seek(0)
+        if proc.returncode != 0:
+            raise RuntimeError(f"{cmd[:3]} failed: {err.read()[-2000:]}")
+        return wall, int(usage.ru_maxrss / 1024), out.read()
+
+
+def run(suppliers: int, periods: int, seed: int, pyomo: bool) -> dict[str, object]:
+    out = HERE / "out"
+    out.mkdir(exist_ok=True)
+    scenario, mps, plan = out / "scenario.json", out / "model.mps", out / "plan.json"
+    subprocess.run(
+        [sys.executable, str(HERE / "generator.py"), f"--suppliers={suppliers}", f"--periods={periods}",
+         f"--seed={seed}"], stdout=scenario.open("w"), check=True,
+    )  # fmt: skip
+    subprocess.run([str(BIN / "magnets"), "export", str(scenario), "--mps", str(mps)], check=True)
+
+    b_wall, b_peak, b_out = timed([sys.executable, "-c", HIGHS_ALONE, str(mps)])
+    b = json.loads(b_out)
+    a_wall, a_peak, _ = timed([str(BIN / "magnets"), "solve", str(scenario), "--out", str(plan)])
+    a = json.loads(plan.read_text())
+    result: dict[str, object] = {
+        "date": datetime.now(UTC).strftime("%Y-%m-%d"),
+        "machine": f"{platform.machine()}, {os.cpu_count()} cores",
+        "suppliers": suppliers, "periods": periods, "seed": seed,
+        "rows": a["model"]["rows"], "columns": a["model"]["columns"], "nonzeros": b["nonzeros"],
+        "a_wall_s": a_wall, "a_peak_mib": a_peak, "a_objective": a["objective"],
+        "a_timings": a["timings"],
+        "b_highs_s": b["run_s"], "b_wall_s": b_wall, "b_objective": b["objective"],
+    }  # fmt: skip
+    if pyomo:
+        c_wall, c_peak, c_out = timed([sys.executable, "-c", PYOMO_ROUTE, str(scenario)])
+        c = json.loads(c_out)
+        result.update(c_wall_s=c_wall, c_highs_s=c["solve_s"], c_build_s=c["build_s"],
+                      c_objective=c["objective"], c_peak_mib=c_peak)  # fmt: skip
+    return result
+
+
+def verdict(r: dict[str, object]) -> dict[str, float]:
+    a, b = float(r["a_wall_s"]), float(r["b_highs_s"])  # type: ignore[arg-type]
+    out = {"ratio_a_to_b": a / b, "outside_solver_a_s": a - b}
+    if "c_wall_s" in r:
+        outside_c = float(r["c_wall_s"]) - float(r["c_highs_s"])  # type: ignore[arg-type]
+        out["outside_solver_c_s"] = outside_c
+        out["outside_c_over_a"] = outside_c / max(a - b, 1e-9)
+    return out
+
+
+def append_table(r: dict[str, object], v: dict[str, float]) -> None:
+    doc = ROOT / "docs" / "benchmarks.md"
+    row = (
+        f"| {r['date']} | {r['machine']} | {r['suppliers']}×{r['periods']} | {r['nonzeros']:,} "
+        f"| {r['a_wall_s']:.2f} | {r['b_highs_s']:.2f} | {v['ratio_a_to_b']:.3f} "
+        f"| {v['outside_solver_a_s']:.2f} | "
+        + (f"{r['c_wall_s']:.2f} | {r['c_highs_s']:.2f} | {v['outside_solver_c_s']:.2f} "
+           f"| {v['outside_c_over_a']:.1f}× |" if "c_wall_s" in r else "– | – | – | – |")
+        + f" {r['a_peak_mib']} / {r.get('c_peak_mib', '–')} |\n"
+    )  # fmt: skip
+    with doc.open("a") as f:
+        f.write(row)
+
+
+def main(argv: list[str] | None = None) -> int:
+    ap = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    ap.add_argument("--suppliers", type=int, default=3500)
+    ap.add_argument("--periods", type=int, default=24)
+    ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--no-pyomo", action="store_true", help="skip route (c)")
+    ap.add_argument("--no-record", action="store_true", help="do not append to docs/benchmarks.md")
+    args = ap.parse_args(argv)
+    r = run(args.suppliers, args.periods, args.seed, not args.no_pyomo)
+    v = verdict(r)
+    print(json.dumps({**r, **v}, indent=1))
+    if not args.no_record:
+        append_table(r, v)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -119,7 +119,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    ap.add_argument("--suppliers", type=int, default=3500)
+    ap.add_argument("--suppliers", type=int, default=3600)
     ap.add_argument("--periods", type=int, default=24)
     ap.add_argument("--seed", type=int, default=1)
     ap.add_argument("--no-pyomo", action="store_true", help="skip route (c)")

@@ -1,26 +1,39 @@
-"""The FastAPI application: routers, error handlers, and what runs beside the routes
-(database, job dispatcher, solver processes), started and stopped with the app.
+"""The FastAPI application: routers, error handlers, request logs, and what runs beside
+the routes (database, job dispatcher, solver processes), started and stopped with the app.
 
     uvicorn --factory service.app:create_app     # or: magnets serve
 """
 
 from __future__ import annotations
 
+import asyncio
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 
-from fastapi import FastAPI
+from fastapi import Depends, FastAPI
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.concurrency import run_in_threadpool
 
 from . import store
 from .database import Database
+from .deps import TenantDep
 from .dispatcher import Dispatcher
 from .errors import install_handlers
 from .limits import BodyLimit
+from .logging_setup import RequestLog, bind, configure_logging, log_event
 from .routes import health, jobs, scenarios, solve
 from .settings import Settings, load_settings
 from .workers import SolvePool
 
 LOCAL_TENANT = "local"  # owner of everything when the service runs without keys
+FIRST_RETRY_S, LAST_RETRY_S = 0.5, 10.0  # waiting for the database at start-up
+log = logging.getLogger("magnets.service")
+
+
+async def _log_tenant(tenant: TenantDep) -> None:
+    """The caller's tenant on the request's log lines (the key check itself is in deps)."""
+    bind(tenant=tenant)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -32,25 +45,56 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(RequestLog)  # outermost: it times and tags everything inside
     install_handlers(app)
-    for router in (health.router, solve.router, scenarios.router, jobs.router):
-        app.include_router(router)
+    app.include_router(health.router)
+    for router in (solve.router, scenarios.router, jobs.router):
+        app.include_router(router, dependencies=[Depends(_log_tenant)])
     return app
 
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
+    configure_logging()  # here, after the server has set up its own loggers
     settings: Settings = app.state.settings
-    db = Database(settings.database_url)
-    db.create_tables()
-    app.state.db = db
-    app.state.local_tenant = None if settings.auth else store.ensure_tenant(db, LOCAL_TENANT)
-    app.state.dispatcher = Dispatcher(db, settings.workers)
-    app.state.dispatcher.start()
-    app.state.solve_pool = SolvePool(settings.workers)
+    app.state.db = Database(settings.database_url)
+    app.state.local_tenant = None
+    app.state.dispatcher = Dispatcher(app.state.db, settings.workers, settings)
+    app.state.solve_pool = SolvePool(settings.workers, settings.worker_memory_mb)
+    app.state.storage_ready = False
+    starting = asyncio.create_task(_start_storage_when_reachable(app))
     try:
         yield
     finally:
-        app.state.dispatcher.stop()
+        starting.cancel()
+        if app.state.storage_ready:
+            app.state.dispatcher.stop()
         app.state.solve_pool.close()
-        db.dispose()
+        app.state.db.dispose()
+
+
+async def _start_storage_when_reachable(app: FastAPI) -> None:
+    """Tables, the local tenant and the job dispatcher, once the database answers. Until
+    then the service is alive but not ready (`/readyz` 503, requests 503), as when it
+    starts before its database does."""
+    delay = FIRST_RETRY_S
+    while True:
+        try:
+            await run_in_threadpool(_start_storage, app)
+            return
+        except SQLAlchemyError as exc:
+            reason = str(exc).splitlines()[0]
+            log_event(log, "database.unreachable", logging.WARNING, retry_in_s=delay, reason=reason)
+        await asyncio.sleep(delay)
+        delay = min(2 * delay, LAST_RETRY_S)
+
+
+def _start_storage(app: FastAPI) -> None:
+    settings: Settings = app.state.settings
+    db: Database = app.state.db
+    db.create_tables()
+    if not settings.auth:
+        app.state.local_tenant = store.ensure_tenant(db, LOCAL_TENANT)
+    app.state.dispatcher.start()
+    app.state.storage_ready = True
+    log_event(log, "service.ready", workers=settings.workers)

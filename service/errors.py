@@ -12,12 +12,46 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 from starlette.exceptions import HTTPException
 
+from .logging_setup import REQUEST_ID_HEADER, current_request_id
+from .schemas import ErrorDetail, Problems
 from .solving import Problem, ScenarioError, pointer
 
 log = logging.getLogger("magnets.service")
 MAX_SHOWN_VALUE_CHARS = 1000  # a rejected value larger than this is reported as null
+DATABASE_RETRY_AFTER_S = 5
+
+
+# What each refusal means, for the OpenAPI schema (`responses=` of every route).
+MEANINGS = {
+    401: "No API key, or an unknown one.",
+    404: "No such object (another tenant's answers the same).",
+    409: "The Idempotency-Key was used before with another body.",
+    413: "The request body is larger than this server takes.",
+    422: "The request or its scenario breaks these rules.",
+    429: "The tenant has its maximum of queued or running jobs; retry later.",
+    503: "The database cannot be reached, or the solver processes were lost; retry.",
+}
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}}
+HEADERS: dict[int, dict[str, Any]] = {
+    401: {"WWW-Authenticate": {"description": "X-API-Key", "schema": {"type": "string"}}},
+    429: RETRY_AFTER,
+    503: RETRY_AFTER,
+}
+
+
+def error_responses(*codes: int) -> dict[int | str, dict[str, Any]]:
+    """The `responses=` entries of a route that may refuse with these status codes."""
+    return {
+        code: {
+            "model": Problems if code == 422 else ErrorDetail,
+            "description": MEANINGS[code],
+            **({"headers": HEADERS[code]} if code in HEADERS else {}),
+        }
+        for code in codes
+    }
 
 
 class RequestProblems(Exception):
@@ -38,6 +72,7 @@ def install_handlers(app: FastAPI) -> None:
     app.add_exception_handler(RequestProblems, _on_problems)
     app.add_exception_handler(RequestValidationError, _on_validation)
     app.add_exception_handler(HTTPException, _on_http)
+    app.add_exception_handler(OperationalError, _on_database_down)
     app.add_exception_handler(Exception, _on_unexpected)
 
 
@@ -53,13 +88,26 @@ async def _on_validation(_request: Request, exc: Exception) -> JSONResponse:
 
 async def _on_http(_request: Request, exc: Exception) -> JSONResponse:
     assert isinstance(exc, HTTPException)
+    if exc.status_code == 400 and exc.__cause__ is not None:
+        # FastAPI could not read the body (e.g. bytes that are not UTF-8): as malformed
+        # as invalid JSON, so the same 422.
+        return unprocessable([Problem("", None, f"not valid JSON: {exc.__cause__}")])
     return JSONResponse({"detail": exc.detail}, status_code=exc.status_code, headers=exc.headers)
+
+
+async def _on_database_down(request: Request, exc: Exception) -> JSONResponse:
+    reason = str(exc).splitlines()[0]
+    log.error("database unavailable on %s %s: %s", request.method, request.url.path, reason)
+    headers = {"Retry-After": str(DATABASE_RETRY_AFTER_S)}
+    return JSONResponse({"detail": "database unavailable; retry"}, status_code=503, headers=headers)
 
 
 async def _on_unexpected(request: Request, exc: Exception) -> JSONResponse:
     # The server logs the traceback (Starlette re-raises after this answer is sent).
     log.error("unexpected %s on %s %s", type(exc).__name__, request.method, request.url.path)
-    return JSONResponse({"detail": "internal server error"}, status_code=500)
+    request_id = current_request_id()  # this answer bypasses the request log's middleware
+    headers = {REQUEST_ID_HEADER: request_id} if request_id else None
+    return JSONResponse({"detail": "internal server error"}, status_code=500, headers=headers)
 
 
 def _from_pydantic(error: Any) -> Problem:

@@ -1,11 +1,31 @@
-"""Request and response bodies. Requests forbid unknown fields; times are UTC ISO 8601."""
+"""Request and response bodies. Requests forbid unknown fields; times are UTC ISO 8601.
+
+These models are also the OpenAPI schema clients (and the contract tests) rely on, so
+each response model states exactly what the route sends.
+"""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import UTC, datetime
-from typing import Annotated, Any, Self
+from typing import Annotated, Any, Literal, Self
 
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    GetJsonSchemaHandler,
+    JsonValue,
+    model_validator,
+)
+from pydantic.json_schema import JsonSchemaValue
+from pydantic_core import CoreSchema
+
+from optimizer.scenario import Scenario as ScenarioModel  # its JSON schema only
+from optimizer.status import PlanStatus
+
+from .tables import ItemState, JobState
 
 
 def _utc(value: datetime | None) -> datetime | None:
@@ -17,7 +37,24 @@ def _utc(value: datetime | None) -> datetime | None:
 
 Utc = Annotated[datetime, AfterValidator(_utc)]
 UtcOrNone = Annotated[datetime | None, AfterValidator(_utc)]
-Scenario = dict[str, Any]  # a scenario document, MODEL.md §1; checked by the optimizer
+
+
+@dataclass(frozen=True)
+class DocumentedAs:
+    """Publish `model`'s JSON schema for a value the route takes as plain JSON: the
+    optimizer checks the document itself, naming every problem with its pointer."""
+
+    model: type[BaseModel]
+
+    def __get_pydantic_json_schema__(
+        self, _schema: CoreSchema, handler: GetJsonSchemaHandler
+    ) -> JsonSchemaValue:
+        return handler(self.model.__pydantic_core_schema__)
+
+
+# A scenario document, MODEL.md §1. The schema states its shape; references between ids,
+# per-period list lengths and the server's size caps are checked on top (422).
+Scenario = Annotated[dict[str, Any], DocumentedAs(ScenarioModel)]
 
 
 class Strict(BaseModel):
@@ -58,8 +95,38 @@ class JobCreate(Strict):
 # --- responses -------------------------------------------------------------------------
 
 
-class Valid(BaseModel):
-    valid: bool = True
+class ErrorDetail(BaseModel):
+    """Every refusal other than 422: 401, 404, 409, 413, 429, 503."""
+
+    detail: str
+
+
+class Problem(BaseModel):
+    pointer: str = Field(description="JSON pointer to the offending value ('' for the body).")
+    value: JsonValue = Field(description="The offending value; null when large or absent.")
+    rule: str = Field(description="The rule it breaks, in words.")
+
+
+class Problems(BaseModel):
+    """422: every problem found in the request, scenario and parameters alike."""
+
+    errors: list[Problem] = Field(min_length=1)
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not ready"]
+    database: bool = Field(description="The database answers a query.")
+    dispatcher: bool = Field(description="The job dispatcher thread runs.")
+
+
+class Valid(Strict):
+    """The answer of a validation-only request."""
+
+    valid: Literal[True]
 
 
 class ScenarioCreated(BaseModel):
@@ -79,27 +146,136 @@ class ScenarioList(BaseModel):
 
 class JobAccepted(BaseModel):
     id: str
-    state: str
+    state: JobState
+
+
+class StoredOptions(BaseModel):
+    time_limit: float = Field(description="Seconds per scenario (the server's when none asked).")
+    mip_gap: float
 
 
 class JobPublic(BaseModel):
     id: str
-    state: str = Field(description="queued, running, completed, failed or cancelled")
+    state: JobState
     solved: int = Field(description="Scenarios with a plan (whatever its status).")
     failed: int = Field(description="Scenarios given up on (see plans' `error`).")
     total: int
-    options: dict[str, Any]
+    options: StoredOptions
     created_at: Utc
     started_at: UtcOrNone
     finished_at: UtcOrNone
     error: str | None
 
 
+# --- the plan of MODEL.md §4 ----------------------------------------------------------
+
+
+class Terms(BaseModel):
+    """The objective's terms; subsidy is a positive amount subtracted."""
+
+    purchase: float
+    fixed: float
+    production: float
+    subsidy: float
+    build: float
+    holding: float
+    shortage: float
+
+
+class Timings(BaseModel):
+    build_s: float
+    solve_s: float
+    total_s: float
+
+
+class Delivery(BaseModel):
+    supplier: str
+    product: str
+    period: str
+    kg: float
+    landed_cost: float = Field(description="Currency per kg.")
+    cost: float
+
+
+class Production(BaseModel):
+    plant: str
+    product: str
+    period: str
+    kg: float
+
+
+class Consumption(BaseModel):
+    product: str
+    origin: str
+    sector: str
+    period: str
+    kg: float
+
+
+class Stock(BaseModel):
+    product: str
+    origin: str
+    period: str
+    kg: float
+
+
+class Shortage(BaseModel):
+    product: str
+    sector: str
+    period: str
+    kg: float
+
+
+class LicenceUse(BaseModel):
+    licence: str
+    used: float
+    quantity: float
+
+
+class Contract(BaseModel):
+    supplier: str
+    fixed_cost: float
+
+
+class PlantBuilt(BaseModel):
+    plant: str
+    period: str
+
+
+class OriginShare(BaseModel):
+    period: str
+    origin: str
+    share: float
+
+
+class Plan(BaseModel):
+    """MODEL.md §4. Without a solution `objective` and `terms` are null and the tables
+    empty. Non-finite numbers are sent as null. Further keys (e.g. insight) may follow."""
+
+    model_config = ConfigDict(extra="allow")
+
+    status: PlanStatus
+    objective: float | None
+    terms: Terms | None
+    mip_gap: float | None = Field(description="Null for an LP, or when unbounded.")
+    deliveries: list[Delivery]
+    production: list[Production]
+    consumption: list[Consumption]
+    inventory: list[Stock]
+    shortages: list[Shortage]
+    licences: list[LicenceUse]
+    contracts: list[Contract]
+    plants_built: list[PlantBuilt]
+    origin_share: list[OriginShare]
+    timings: Timings | None = None
+    message: str | None = Field(None, description="Why there is no solution, in words.")
+
+
 class PlanItem(BaseModel):
     scenario: str
-    state: str = Field(description="queued, running, solved, failed or cancelled")
-    plan: dict[str, Any] | None
-    error: str | None = None
+    state: ItemState
+    plan: Plan | None = Field(description="Null until solved, and for failed or cancelled items.")
+    error: str | None
 
 
 class PlanList(BaseModel):
@@ -108,4 +284,6 @@ class PlanList(BaseModel):
 
 class SummaryList(BaseModel):
     columns: list[str]
-    items: list[dict[str, Any]]
+    items: list[dict[str, str | float | None]] = Field(
+        description="One row per scenario, keyed by the columns; null where a plan has no value."
+    )

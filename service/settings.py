@@ -6,6 +6,7 @@ than surfacing as an odd failure on the first request.
 
 from __future__ import annotations
 
+import importlib.util
 from typing import Any, Self
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -13,6 +14,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 ENV_PREFIX = "MAGNETS_"
 MiB = 1024 * 1024
+DASK_SCHEMES = ("tcp://", "tls://", "ws://", "wss://", "ucx://", "inproc://")
 
 
 class SettingsError(ValueError):
@@ -47,6 +49,17 @@ class Settings(BaseSettings):
         4, ge=1, description="Queued or running jobs a tenant may have; more answers 429."
     )
     retry_after_s: int = Field(10, ge=1, description="Retry-After sent with a 429.")
+    dask_scheduler: str | None = Field(
+        None,
+        description="Dask scheduler address (tcp://HOST:8786): solve jobs on that cluster "
+        "instead of the service's own solver processes.",
+    )
+    worker_memory_mb: int | None = Field(
+        None,
+        ge=64,
+        description="Memory each solver process may allocate, MiB (RLIMIT_DATA); a solve "
+        "that runs out ends its process. Default: no limit.",
+    )
 
     @field_validator("database_url")
     @classmethod
@@ -54,6 +67,17 @@ class Settings(BaseSettings):
         if not url.startswith(("sqlite://", "postgresql")):
             raise ValueError("must start with sqlite:// or postgresql (e.g. postgresql+psycopg://)")
         return url
+
+    @field_validator("dask_scheduler")
+    @classmethod
+    def _dask_address(cls, address: str | None) -> str | None:
+        if not address:  # unset, or set empty (as a compose file may do)
+            return None
+        if not address.startswith(DASK_SCHEMES) or address.endswith("://"):
+            raise ValueError("must be a Dask scheduler address such as tcp://scheduler:8786")
+        if importlib.util.find_spec("distributed") is None:
+            raise ValueError("needs the dask[distributed] package, which is not installed")
+        return address
 
     @model_validator(mode="after")
     def _default_within_max(self) -> Self:

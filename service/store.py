@@ -195,8 +195,9 @@ def cancel_job(db: Database, tenant_id: int, job_id: str) -> bool:
 
 
 def requeue_abandoned(db: Database) -> int:
-    """At start-up: items left `running` by a stopped service go back to the queue, or fail
-    once they have been started MAX_ATTEMPTS times. Assumes one service per database."""
+    """Items left `running` by a stopped service go back to the queue, or fail once they
+    have been started MAX_ATTEMPTS times. Called only by the service that has just taken
+    the dispatch lock (see dispatcher.DispatchLock): nobody else is solving them."""
     running = job_items.c.state == ItemState.RUNNING
     with db.write() as conn:
         rows = conn.execute(select(job_items.c.id).where(running)).all()
@@ -271,23 +272,43 @@ def record_lost(db: Database, item_id: int, reason: str) -> None:
         _lose_attempt(conn, item_id, reason)
 
 
+def record_failed(db: Database, item_id: int, error: str) -> None:
+    """The item fails now, without another attempt (the cluster already retried it)."""
+    with db.write() as conn:
+        job_id = _live_job_of(conn, item_id)
+        if job_id is not None:
+            _fail(conn, item_id, job_id, error)
+
+
 def record_cancelled(db: Database, item_id: int) -> None:
     with db.write() as conn:
         _mark(conn, item_id, ItemState.CANCELLED)
 
 
-def _lose_attempt(conn: Connection, item_id: int, reason: str) -> None:
+def _live_job_of(conn: Connection, item_id: int) -> str | None:
+    """The item's job, unless it was cancelled while the solve was being lost (the item
+    is marked cancelled then, and None returned)."""
     job_id = _job_of(conn, item_id)
-    job_state = conn.scalar(select(jobs.c.state).where(jobs.c.id == job_id))
-    if job_state not in UNFINISHED_JOB:  # cancelled while the worker was going down
-        _mark(conn, item_id, ItemState.CANCELLED)
+    if conn.scalar(select(jobs.c.state).where(jobs.c.id == job_id)) in UNFINISHED_JOB:
+        return job_id
+    _mark(conn, item_id, ItemState.CANCELLED)
+    return None
+
+
+def _lose_attempt(conn: Connection, item_id: int, reason: str) -> None:
+    job_id = _live_job_of(conn, item_id)
+    if job_id is None:
         return
     attempts = int(conn.scalar(select(job_items.c.attempts).where(job_items.c.id == item_id)) or 0)
     if attempts < MAX_ATTEMPTS:
         _mark(conn, item_id, ItemState.QUEUED, finished=False)
         return
-    error = f"gave up after {attempts} attempts: {reason}"
-    conn.execute(update(job_items).where(job_items.c.id == item_id).values(error=error))
+    _fail(conn, item_id, job_id, f"gave up after {attempts} attempts: {reason}")
+
+
+def _fail(conn: Connection, item_id: int, job_id: str, error: str) -> None:
+    running = and_(job_items.c.id == item_id, job_items.c.state == ItemState.RUNNING)
+    conn.execute(update(job_items).where(running).values(error=error))
     _mark(conn, item_id, ItemState.FAILED)
     _settle(conn, job_id)
 

@@ -1,9 +1,16 @@
 """Solver processes. Each runs one HiGHS solve at a time, so a crash or a cancellation
 costs one process, never the service.
 
-- `Slot`: a job worker the dispatcher owns; cancelling its solve terminates the process
-  (SIGTERM, then SIGKILL), and a fresh one is started for the next item.
+- `Slot`: a job worker process; cancelling its solve terminates the process (SIGTERM,
+  then SIGKILL), and a fresh one is started for the next item.
+- `LocalPool`: the dispatcher's executor made of Slots (the default; see dask_executor
+  for the other one).
 - `SolvePool`: the processes behind the synchronous `POST /v1/solve`.
+
+A memory limit (`MAGNETS_WORKER_MEMORY_MB`) is set in each process as RLIMIT_DATA: an
+allocation beyond it fails instead of the machine swapping or the kernel killing
+something else. A job worker whose solve ran out of memory ends itself, so the item
+counts a lost attempt like any other crash.
 """
 
 from __future__ import annotations
@@ -11,11 +18,13 @@ from __future__ import annotations
 import asyncio
 import logging
 import multiprocessing
+import os
+import resource
 import signal
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
-from multiprocessing.connection import Connection
+from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
@@ -25,36 +34,56 @@ log = logging.getLogger("magnets.service")
 # Fresh interpreters: forking a process that runs threads (the server's) is unsafe.
 CONTEXT = multiprocessing.get_context("spawn")
 STOP_GRACE_S = 2.0
+EXIT_OUT_OF_MEMORY = 99  # a job worker's exit status after a solve ran out of memory
+MiB = 1024 * 1024
 
 
-def _ignore_interrupts() -> None:
-    """Ctrl-C reaches the whole process group; the server decides when workers stop."""
+def _prepare_process(memory_mb: int | None) -> None:
+    """Ctrl-C reaches the whole process group; the server decides when workers stop.
+    The memory limit is set after the imports, which every worker needs anyway."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if memory_mb is not None:
+        limit = memory_mb * MiB
+        resource.setrlimit(resource.RLIMIT_DATA, (limit, limit))
 
 
-def _serve(conn: Connection) -> None:
-    """A worker's life: receive (document, options), send back the plan, until EOF."""
-    _ignore_interrupts()
+def ran_out_of_memory(plan: dict[str, Any]) -> bool:
+    """The solve failed on an allocation: Python's MemoryError, or HiGHS's own report."""
+    message = str(plan.get("message") or "").lower()
+    return plan.get("status") == "error" and "memory" in message
+
+
+def _serve(conn: Connection, memory_mb: int | None) -> None:
+    """A worker's life: receive (document, options), send back the plan, until EOF.
+    After a failed allocation the solver's state is not trusted: the process ends."""
+    _prepare_process(memory_mb)
     while True:
         try:
             document, options = conn.recv()
+            plan = run_solve(document, SolveOptions(**options))
         except (EOFError, OSError):
             return
-        conn.send(run_solve(document, SolveOptions(**options)))
+        except MemoryError:
+            os._exit(EXIT_OUT_OF_MEMORY)
+        if memory_mb is not None and ran_out_of_memory(plan):
+            os._exit(EXIT_OUT_OF_MEMORY)
+        conn.send(plan)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Outcome:
-    plan: dict[str, Any] | None  # None when the worker died instead
+    plan: dict[str, Any] | None  # None when the solve was lost instead
     reason: str = ""
+    final: bool = False  # lost for good: the item fails now, with `reason`
 
 
 class Slot:
     """One job worker process and the item it is solving, if any."""
 
-    def __init__(self) -> None:
+    def __init__(self, memory_mb: int | None = None) -> None:
         self.item_id: int | None = None
-        self.outcome: Outcome | None = None  # received but not yet recorded
+        self._memory_mb = memory_mb
+        self._outcome: Outcome | None = None  # set when the item could not even start
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
 
@@ -62,16 +91,21 @@ class Slot:
         if self._process is not None and self._process.is_alive():
             return
         ours, theirs = CONTEXT.Pipe()
-        self._process = CONTEXT.Process(target=_serve, args=(theirs,), daemon=True)
+        self._process = CONTEXT.Process(target=_serve, args=(theirs, self._memory_mb), daemon=True)
         self._process.start()
         theirs.close()
         self._conn = ours
 
     def submit(self, item_id: int, document: Any, options: dict[str, Any]) -> None:
-        self.start()
-        assert self._conn is not None
-        self.item_id, self.outcome = item_id, None
-        self._conn.send((document, options))
+        self.item_id, self._outcome = item_id, None
+        try:
+            self.start()
+            assert self._conn is not None
+            self._conn.send((document, options))
+        except OSError as exc:  # no process could be started: the item is tried again later
+            log.error("cannot start a solver process: %s", exc)
+            self.stop()
+            self._outcome = Outcome(None, f"cannot start a solver process: {exc}")
 
     def waitables(self) -> list[Any]:
         """What `multiprocessing.connection.wait` should watch while this slot is busy."""
@@ -81,12 +115,12 @@ class Slot:
 
     def poll(self) -> Outcome | None:
         """The finished solve's outcome, if it has finished (or the worker has died)."""
-        if self.outcome is None and self.item_id is not None:
-            self.outcome = self._receive()
-        return self.outcome
+        if self.item_id is None:
+            return None
+        return self._outcome or self._receive()
 
     def release(self) -> None:
-        self.item_id, self.outcome = None, None
+        self.item_id, self._outcome = None, None
 
     def _receive(self) -> Outcome | None:
         assert self._conn is not None and self._process is not None
@@ -99,6 +133,8 @@ class Slot:
             return None
         code = self._process.exitcode
         self.stop()
+        if code == EXIT_OUT_OF_MEMORY:
+            return Outcome(None, f"the solve ran out of memory ({self._memory_mb} MiB)")
         return Outcome(None, f"the solver process ended unexpectedly (exit code {code})")
 
     def stop(self) -> None:
@@ -116,20 +152,83 @@ class Slot:
             process.join(STOP_GRACE_S)
 
 
+class LocalPool:
+    """The service's own job workers: one Slot per `MAGNETS_WORKERS`."""
+
+    def __init__(self, workers: int, memory_mb: int | None = None):
+        self._slots = [Slot(memory_mb) for _ in range(workers)]
+
+    def start(self) -> None:
+        for slot in self._slots:
+            slot.start()
+
+    def ready(self) -> bool:
+        return True
+
+    def capacity(self) -> int:
+        return len(self._idle())
+
+    def submit(self, item_id: int, document: Any, options: dict[str, Any]) -> None:
+        self._idle()[0].submit(item_id, document, options)
+
+    def running(self) -> list[int]:
+        return [slot.item_id for slot in self._slots if slot.item_id is not None]
+
+    def finished(self) -> list[tuple[int, Outcome]]:
+        """Each finished solve once; its slot is free again."""
+        done = []
+        for slot in self._slots:
+            outcome = slot.poll()
+            if outcome is not None and slot.item_id is not None:
+                done.append((slot.item_id, outcome))
+                slot.release()
+        return done
+
+    def cancel(self, item_id: int) -> None:
+        """The solve dies with its process; the next item gets a fresh one."""
+        for slot in self._slots:
+            if slot.item_id == item_id:
+                slot.stop()
+                slot.release()
+
+    def wait(self, timeout: float) -> None:
+        """Until a running solve ends (or its process dies), at most `timeout` seconds."""
+        waitables = [w for slot in self._slots for w in slot.waitables()]
+        if waitables:
+            wait(waitables, timeout=timeout)
+
+    def stop(self) -> list[int]:
+        """Terminate every process; the items cut short."""
+        interrupted = self.running()
+        for slot in self._slots:
+            slot.stop()
+            slot.release()
+        return interrupted
+
+    def _idle(self) -> list[Slot]:
+        return [slot for slot in self._slots if slot.item_id is None]
+
+
 class PoolBusy(Exception):
     """The synchronous solver processes were lost; the caller may retry."""
 
 
 class SolvePool:
-    """Processes for `POST /v1/solve`; started lazily, replaced if one crashes."""
+    """Processes for `POST /v1/solve`; started lazily, replaced if one crashes. A solve
+    that runs out of memory here answers its plan (status `error`): the caller is
+    waiting, and a retry would run out again."""
 
-    def __init__(self, workers: int):
+    def __init__(self, workers: int, memory_mb: int | None = None):
         self._workers = workers
+        self._memory_mb = memory_mb
         self._executor = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
         return ProcessPoolExecutor(
-            self._workers, mp_context=CONTEXT, initializer=_ignore_interrupts
+            self._workers,
+            mp_context=CONTEXT,
+            initializer=_prepare_process,
+            initargs=(self._memory_mb,),
         )
 
     async def solve(self, document: Any, options: SolveOptions) -> dict[str, Any]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Response
@@ -12,13 +13,15 @@ from fastapi.responses import JSONResponse, PlainTextResponse
 from .. import queries, store
 from ..database import Database
 from ..deps import DatabaseDep, DispatcherDep, SettingsDep, TenantDep
-from ..errors import RequestProblems
+from ..errors import RequestProblems, error_responses
 from ..limits import size_limits, solve_options
+from ..logging_setup import bind, log_event
 from ..schemas import JobAccepted, JobCreate, JobPublic, PlanList, SummaryList
 from ..settings import Settings
 from ..solving import Problem, ScenarioError, check
 from ..summary import summary_rows, to_csv
 
+log = logging.getLogger("magnets.jobs")
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
 NOT_FOUND = "no such job"
 IdempotencyKey = Annotated[
@@ -27,7 +30,20 @@ IdempotencyKey = Annotated[
 ]
 
 
-@router.post("", status_code=202)
+REPLAYED = {
+    "Idempotent-Replayed": {
+        "description": "true when this answers an earlier request with the same key and body",
+        "schema": {"type": "string", "enum": ["true"]},
+    }
+}
+JOB_READ_ERRORS = error_responses(401, 404, 422, 503)
+
+
+@router.post(
+    "",
+    status_code=202,
+    responses={202: {"headers": REPLAYED}, **error_responses(401, 409, 413, 422, 429, 503)},
+)
 def create_job(
     body: JobCreate,
     response: Response,
@@ -50,21 +66,23 @@ def create_job(
             request_sha256=request_sha256,
         )
         job_id, replayed = _submit(db, tenant, submission, settings)
+    bind(job_id=job_id)
     if replayed:
         response.headers["Idempotent-Replayed"] = "true"
     else:
+        log_event(log, "job.queued", job_id=job_id, tenant=tenant, scenarios=len(submission.items))
         dispatcher.wake()
     return JobAccepted(id=job_id, state=_job(db, tenant, job_id).state)
 
 
-@router.get("/{job_id}")
+@router.get("/{job_id}", responses=JOB_READ_ERRORS)
 def get_job(job_id: str, tenant: TenantDep, db: DatabaseDep) -> JobPublic:
     """State and progress: `solved` of `total` scenarios have a plan."""
     job = _job(db, tenant, job_id)
     return JobPublic(**vars(job))
 
 
-@router.get("/{job_id}/plans", response_model=PlanList)
+@router.get("/{job_id}/plans", response_model=PlanList, responses=JOB_READ_ERRORS)
 def get_plans(job_id: str, tenant: TenantDep, db: DatabaseDep) -> JSONResponse:
     """Every scenario in submission order, with its plan once solved (else null)."""
     items = _items_of(db, tenant, job_id)
@@ -77,7 +95,10 @@ def get_plans(job_id: str, tenant: TenantDep, db: DatabaseDep) -> JSONResponse:
 @router.get(
     "/{job_id}/summary",
     response_model=SummaryList,
-    responses={200: {"content": {"text/csv": {}}}},
+    responses={
+        200: {"content": {"text/csv": {"schema": {"type": "string"}}}},
+        **JOB_READ_ERRORS,
+    },
 )
 def get_summary(
     job_id: str,
@@ -92,7 +113,7 @@ def get_summary(
     return JSONResponse({"columns": columns, "items": rows})
 
 
-@router.delete("/{job_id}", status_code=202)
+@router.delete("/{job_id}", status_code=202, responses=JOB_READ_ERRORS)
 def cancel_job(
     job_id: str, tenant: TenantDep, db: DatabaseDep, dispatcher: DispatcherDep
 ) -> JobAccepted:
@@ -101,7 +122,9 @@ def cancel_job(
     if not store.cancel_job(db, tenant, job_id):
         raise HTTPException(404, NOT_FOUND)
     dispatcher.wake()
-    return JobAccepted(id=job_id, state=_job(db, tenant, job_id).state)
+    state = _job(db, tenant, job_id).state
+    log_event(log, "job.cancel_requested", job_id=job_id, tenant=tenant, state=state)
+    return JobAccepted(id=job_id, state=state)
 
 
 def _options(body: JobCreate, settings: Settings) -> dict[str, Any]:

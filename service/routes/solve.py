@@ -2,22 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Body, HTTPException, Query
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from ..deps import SettingsDep, SolvePoolDep, TenantDep
+from ..errors import error_responses
 from ..limits import size_limits, solve_options
-from ..schemas import Scenario
+from ..schemas import Plan, Scenario, Valid
 from ..solving import check
 from ..workers import PoolBusy
 
 router = APIRouter(prefix="/v1", tags=["solve"])
 
 
-@router.post("/solve", response_model=dict[str, Any])
+@router.post(
+    "/solve",
+    response_model=Plan | Valid,
+    responses={
+        200: {"description": 'The plan, whatever its status; {"valid": true} with validate_only.'},
+        **error_responses(401, 413, 422, 503),
+    },
+)
 async def solve_scenario(
     document: Annotated[Scenario, Body(description="A scenario document (MODEL.md §1).")],
     _tenant: TenantDep,

@@ -1,0 +1,133 @@
+"""docker-compose.yml and the Dockerfile, checked without Docker: the services and their
+wiring, every MAGNETS_* variable a setting the service accepts, and every command one
+that the image's command lines parse."""
+
+from __future__ import annotations
+
+import os
+import re
+import tomllib
+from importlib.metadata import entry_points
+from typing import Any
+
+import pytest
+import yaml
+
+from optimizer.cli import _parser
+from service.cli import serve_command
+from service.settings import Settings, SettingsError, load_settings
+
+from .conftest import REPO
+
+COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
+SERVICES: dict[str, Any] = COMPOSE["services"]
+DOCKERFILE = (REPO / "Dockerfile").read_text()
+INTERPOLATION = re.compile(r"\$\{(\w+)(:?[?-][^}]*)?\}")
+
+
+@pytest.fixture(autouse=True)
+def no_magnets_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Settings are read from the compose file here, not from the test's environment."""
+    for name in [n for n in os.environ if n.startswith("MAGNETS_")]:
+        monkeypatch.delenv(name)
+
+
+def environment(service: str) -> dict[str, str]:
+    """A service's variables, `${NAME...}` interpolations filled in with a sample value."""
+    env = SERVICES[service].get("environment", {})
+    return {k: INTERPOLATION.sub("sample", str(v)) for k, v in env.items()}
+
+
+def test_the_four_services_and_the_database_volume() -> None:
+    assert set(SERVICES) == {"api", "scheduler", "worker", "db"}
+    assert SERVICES["db"]["image"] == "postgres:16"
+    [volume] = SERVICES["db"]["volumes"]
+    name, path = volume.split(":")
+    assert path == "/var/lib/postgresql/data" and name in COMPOSE["volumes"]
+    assert SERVICES["worker"]["deploy"]["replicas"] == 2
+    for service in SERVICES.values():
+        assert service["healthcheck"]["test"][0] in ("CMD", "CMD-SHELL")
+
+
+def test_the_api_waits_for_healthy_database_and_scheduler() -> None:
+    assert SERVICES["api"]["depends_on"] == {
+        "db": {"condition": "service_healthy"},
+        "scheduler": {"condition": "service_healthy"},
+    }
+    assert SERVICES["worker"]["depends_on"] == {"scheduler": {"condition": "service_healthy"}}
+
+
+def test_every_magnets_variable_is_a_setting_and_the_set_is_valid() -> None:
+    env = environment("api")
+    names = [n.removeprefix("MAGNETS_").lower() for n in env if n.startswith("MAGNETS_")]
+    assert set(names) <= set(Settings.model_fields), set(names) - set(Settings.model_fields)
+    settings = load_settings(**{n: env[f"MAGNETS_{n.upper()}"] for n in names})
+    assert settings.database_url.startswith("postgresql+psycopg://")
+    assert "@db:5432/" in settings.database_url
+    assert settings.dask_scheduler == f"tcp://scheduler:{_option(SERVICES['scheduler'], '--port')}"
+
+
+@pytest.mark.parametrize(
+    ("setting", "value", "message"),
+    [
+        ("dask_scheduler", "scheduler:8786", "MAGNETS_DASK_SCHEDULER: Value error, must be a "
+         "Dask scheduler address such as tcp://scheduler:8786 (got 'scheduler:8786')"),
+        ("worker_memory_mb", "32", "MAGNETS_WORKER_MEMORY_MB: Input should be greater than or "
+         "equal to 64 (got '32')"),
+    ],
+)  # fmt: skip
+def test_a_bad_cluster_or_memory_setting_is_refused_by_name(
+    setting: str, value: str, message: str
+) -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings(**{setting: value})
+    assert message in str(refused.value)
+
+
+def test_an_empty_scheduler_address_means_no_cluster() -> None:
+    assert load_settings(dask_scheduler="").dask_scheduler is None
+
+
+def test_the_database_password_is_not_written_down() -> None:
+    db_password = SERVICES["db"]["environment"]["POSTGRES_PASSWORD"]
+    assert db_password.startswith("${MAGNETS_DB_PASSWORD:?")
+    assert "${MAGNETS_DB_PASSWORD:?" in SERVICES["api"]["environment"]["MAGNETS_DATABASE_URL"]
+
+
+def test_the_api_command_is_magnets_serve() -> None:
+    assert "entrypoint" not in SERVICES["api"]  # the image's: magnets
+    assert 'ENTRYPOINT ["magnets"]' in DOCKERFILE
+    scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
+    assert scripts["magnets"] == "optimizer.cli:main"
+    args = _parser().parse_args(SERVICES["api"]["command"])
+    assert args.handler is serve_command
+    assert (args.host, args.port, args.no_auth) == ("0.0.0.0", 8000, False)
+    assert SERVICES["api"]["ports"] == [f"{args.port}:{args.port}"]
+
+
+@pytest.mark.parametrize("role", ["scheduler", "worker"])
+def test_the_dask_commands_parse(role: str) -> None:
+    """`dask scheduler` and `dask worker` are the dask command's subcommands, and their
+    options parse (click, without starting anything)."""
+    pytest.importorskip("distributed")
+    service = SERVICES[role]
+    assert service["entrypoint"] == ["dask"]
+    assert entry_points(group="console_scripts", name="dask")
+    subcommand, *options = service["command"]
+    assert subcommand == role
+    [command] = entry_points(group="dask_cli", name=role)
+    context = command.load().make_context(f"dask {role}", list(options))
+    if role == "worker":
+        assert context.params["scheduler"] == "tcp://scheduler:8786"
+        assert (context.params["n_workers"], context.params["nthreads"]) == ("1", 1)
+    assert context.params["dashboard"] is False
+
+
+def test_the_image_holds_the_service_and_dask() -> None:
+    assert "COPY service ./service" in DOCKERFILE
+    assert re.search(r'pip install [^\n]*"dask\[distributed\]==[\d.]+"', DOCKERFILE)
+
+
+def _option(service: dict[str, Any], name: str) -> str:
+    command: list[str] = service["command"]
+    return command[command.index(name) + 1]

@@ -55,8 +55,8 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
 @asynccontextmanager
 async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
-    configure_logging()  # here, after the server has set up its own loggers
     settings: Settings = app.state.settings
+    configure_logging(settings.log_level)  # here, after the server has set up its own loggers
     app.state.db = Database(settings.database_url)
     app.state.local_tenant = None
     app.state.dispatcher = Dispatcher(app.state.db, settings.workers, settings)

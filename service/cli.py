@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import ipaddress
-import logging
 import re
 import sys
 from typing import Any
@@ -77,18 +76,17 @@ def serve_command(args: argparse.Namespace) -> int:
     import uvicorn  # imported late: the checks above answer at once
 
     from .app import create_app
+    from .logging_setup import configure_logging
 
-    _log_to_stderr(args.log_level)
-    uvicorn.run(create_app(settings), host=args.host, port=args.port, log_level=args.log_level)
+    configure_logging(settings.log_level)
+    uvicorn.run(
+        create_app(settings),
+        host=args.host,
+        port=args.port,
+        log_level=args.log_level,
+        log_config=None,
+    )
     return EXIT_OK
-
-
-def _log_to_stderr(level: str) -> None:
-    handler = logging.StreamHandler()
-    handler.setFormatter(logging.Formatter("%(levelname)s:     %(message)s"))
-    service_log = logging.getLogger("magnets")
-    service_log.addHandler(handler)
-    service_log.setLevel(level.upper())
 
 
 def create_key_command(args: argparse.Namespace) -> int:

@@ -13,22 +13,22 @@ from .settings import Settings
 from .workers import SolvePool
 
 
-def _settings(request: Request) -> Settings:
+async def _settings(request: Request) -> Settings:
     settings: Settings = request.app.state.settings
     return settings
 
 
-def _database(request: Request) -> Database:
+async def _database(request: Request) -> Database:
     db: Database = request.app.state.db
     return db
 
 
-def _dispatcher(request: Request) -> Dispatcher:
+async def _dispatcher(request: Request) -> Dispatcher:
     dispatcher: Dispatcher = request.app.state.dispatcher
     return dispatcher
 
 
-def _solve_pool(request: Request) -> SolvePool:
+async def _solve_pool(request: Request) -> SolvePool:
     pool: SolvePool = request.app.state.solve_pool
     return pool
 

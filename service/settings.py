@@ -7,7 +7,7 @@ than surfacing as an odd failure on the first request.
 from __future__ import annotations
 
 import importlib.util
-from typing import Any, Self
+from typing import Any, Literal, Self
 
 from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -30,6 +30,9 @@ class Settings(BaseSettings):
     )
     auth: bool = Field(True, description="Require an X-API-Key; false only on a loopback host.")
     workers: int = Field(2, ge=1, le=256, description="Solver processes for jobs (and for /solve).")
+    log_level: Literal["debug", "info", "warning", "error"] = Field(
+        "info", description="Level of the JSON log lines on stderr."
+    )
     max_time_limit: float = Field(
         60.0, gt=0, allow_inf_nan=False, description="Seconds; a larger time_limit is refused."
     )

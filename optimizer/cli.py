@@ -13,6 +13,7 @@ from typing import Any
 
 from .errors import ScenarioError
 from .export import export_model
+from .insight_cli import add_commands as add_insight_commands
 from .loading import load_scenario
 from .options import SolveOptions
 from .report import add_commands as add_report_commands
@@ -104,6 +105,7 @@ def _parser() -> argparse.ArgumentParser:
     v.add_argument("scenario", help="scenario file (.json, .yaml, .yml or .xlsx)")
 
     add_workbook_commands(sub)
+    add_insight_commands(sub)
     add_report_commands(sub)
     _add_service_commands(sub)
     return top

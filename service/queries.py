@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import Connection, and_, func, select
 
 from .database import Database
 from .keys import key_hash
@@ -84,19 +84,23 @@ def scenario_documents(db: Database, tenant_id: int, ids: list[str]) -> dict[str
         return {r.id: r.document for r in rows}
 
 
+def item_counts(conn: Connection, job_id: str) -> dict[str, int]:
+    """How many of a job's items are in each state (read inside the caller's transaction)."""
+    rows = conn.execute(
+        select(job_items.c.state, func.count())
+        .where(job_items.c.job_id == job_id)
+        .group_by(job_items.c.state)
+    ).all()
+    return {state: count for state, count in rows}
+
+
 def get_job(db: Database, tenant_id: int, job_id: str) -> JobView | None:
     mine = and_(jobs.c.id == job_id, jobs.c.tenant_id == tenant_id)
     with db.read() as conn:
         job = conn.execute(select(jobs).where(mine)).first()
         if job is None:
             return None
-        counts: dict[str, int] = dict(
-            conn.execute(
-                select(job_items.c.state, func.count())
-                .where(job_items.c.job_id == job_id)
-                .group_by(job_items.c.state)
-            ).all()
-        )
+        counts = item_counts(conn, job_id)
     return JobView(
         id=job.id, state=job.state, solved=counts.get(ItemState.SOLVED, 0),
         failed=counts.get(ItemState.FAILED, 0), total=sum(counts.values()), options=job.options,

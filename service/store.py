@@ -16,6 +16,7 @@ from sqlalchemy.exc import IntegrityError
 
 from .database import Database
 from .keys import display_prefix, key_hash, new_key
+from .queries import item_counts
 from .tables import (
     UNFINISHED_ITEM,
     UNFINISHED_JOB,
@@ -328,13 +329,7 @@ def _job_of(conn: Connection, item_id: int) -> str:
 def _settle(conn: Connection, job_id: str) -> None:
     """Finish a running job once none of its items is queued or running: completed when
     any item has a plan, failed when none has."""
-    counts: dict[str, int] = dict(
-        conn.execute(
-            select(job_items.c.state, func.count())
-            .where(job_items.c.job_id == job_id)
-            .group_by(job_items.c.state)
-        ).all()
-    )
+    counts = item_counts(conn, job_id)
     if any(counts.get(state, 0) for state in UNFINISHED_ITEM):
         return
     final = JobState.COMPLETED if counts.get(ItemState.SOLVED, 0) else JobState.FAILED

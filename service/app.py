@@ -22,7 +22,7 @@ from .dispatcher import Dispatcher
 from .errors import install_handlers
 from .limits import BodyLimit
 from .logging_setup import RequestLog, bind, configure_logging, log_event
-from .routes import health, jobs, scenarios, solve
+from .routes import health, insight, jobs, scenarios, solve
 from .settings import Settings, load_settings
 from .workers import SolvePool
 
@@ -48,7 +48,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestLog)  # outermost: it times and tags everything inside
     install_handlers(app)
     app.include_router(health.router)
-    for router in (solve.router, scenarios.router, jobs.router):
+    for router in (solve.router, scenarios.router, jobs.router, insight.router):
         app.include_router(router, dependencies=[Depends(_log_tenant)])
     return app
 

@@ -76,6 +76,12 @@ class JobOptions(Strict):
     )
 
 
+class FrontierCreate(Strict):
+    scenario: Scenario = Field(description="The scenario whose origin share is capped.")
+    origin: str = Field("CN", min_length=1, description="The origin whose share is capped.")
+    steps: int = Field(11, ge=1, le=101, description="Caps from 1.0 down to 0, evenly spaced.")
+
+
 class JobCreate(Strict):
     scenarios: list[Scenario] | None = Field(
         None, min_length=1, description="Scenario documents, solved in this order."
@@ -83,12 +89,46 @@ class JobCreate(Strict):
     scenario_ids: list[str] | None = Field(
         None, min_length=1, description="Ids of stored scenarios, solved in this order."
     )
+    sweep: dict[str, Any] | None = Field(
+        None,
+        description="A sweep spec (as `magnets sweep` takes, the base scenario inline): "
+        "one scenario per member, named after it.",
+    )
+    frontier: FrontierCreate | None = Field(
+        None, description="One scenario per cap on the origin's share of supply."
+    )
     options: JobOptions = Field(default_factory=JobOptions)
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
-        if (self.scenarios is None) == (self.scenario_ids is None):
-            raise ValueError("give either scenarios or scenario_ids")
+        given = [self.scenarios, self.scenario_ids, self.sweep, self.frontier]
+        if sum(x is not None for x in given) != 1:
+            raise ValueError("give exactly one of scenarios, scenario_ids, sweep, frontier")
+        return self
+
+
+class Exclusion(Strict):
+    supplier: str | None = Field(None, min_length=1)
+    origin: str | None = Field(None, min_length=1)
+    plant: str | None = Field(None, min_length=1)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if sum(x is not None for x in (self.supplier, self.origin, self.plant)) != 1:
+            raise ValueError("name exactly one supplier, origin or plant")
+        return self
+
+
+class WhyRequest(Strict):
+    scenario: Scenario | None = Field(None, description="The scenario document.")
+    scenario_id: str | None = Field(None, description="Or the id of a stored scenario.")
+    exclude: Exclusion
+    options: JobOptions = Field(default_factory=JobOptions)
+
+    @model_validator(mode="after")
+    def _one_source(self) -> Self:
+        if (self.scenario is None) == (self.scenario_id is None):
+            raise ValueError("give either scenario or scenario_id")
         return self
 
 
@@ -248,6 +288,31 @@ class OriginShare(BaseModel):
     share: float
 
 
+class MarginalValue(BaseModel):
+    """The optimal objective's change per unit increase of one limit."""
+
+    constraint: str = Field(description="licence, supplier_capacity, plant_capacity, ...")
+    id: str | None
+    period: str | None = Field(description="Null where the limit spans the horizon.")
+    value: float | None
+
+
+class Conflicting(BaseModel):
+    constraint: str
+    id: str | None
+    period: str | None
+    text: str = Field(description="The constraint in one sentence.")
+
+
+class Diagnosis(BaseModel):
+    """An irreducible set of constraints that cannot hold together."""
+
+    conflict: list[Conflicting]
+    irreducible: bool | None = Field(
+        None, description="False when the time limit ran out before the set was minimal."
+    )
+
+
 class Plan(BaseModel):
     """MODEL.md §4. Without a solution `objective` and `terms` are null and the tables
     empty. Non-finite numbers are sent as null. Further keys (e.g. insight) may follow."""
@@ -269,6 +334,15 @@ class Plan(BaseModel):
     origin_share: list[OriginShare]
     timings: Timings | None = None
     message: str | None = Field(None, description="Why there is no solution, in words.")
+    marginal_values: list[MarginalValue] | None = Field(
+        None, description="With explain, for a plan with a solution (API.md, Insight)."
+    )
+    diagnosis: Diagnosis | None = Field(
+        None, description="With explain, for an infeasible scenario (API.md, Insight)."
+    )
+    explain_error: str | None = Field(
+        None, description="With explain, why no explanation could be given (the plan stands)."
+    )
 
 
 class PlanItem(BaseModel):
@@ -287,3 +361,52 @@ class SummaryList(BaseModel):
     items: list[dict[str, str | float | None]] = Field(
         description="One row per scenario, keyed by the columns; null where a plan has no value."
     )
+
+
+class WhyOutcome(BaseModel):
+    status: PlanStatus
+    objective: float | None
+    shortage_kg: float | None
+
+
+class WhyResult(BaseModel):
+    """The plan with and without one source (`optimizer.why`)."""
+
+    excluded: dict[str, Any] = Field(description='{"kind", "id", "suppliers", "plants"}')
+    base: WhyOutcome
+    without: WhyOutcome
+    cost_delta: float | None = Field(description="Objective without minus objective with.")
+    shortage_delta_kg: float | None
+    base_supply_kg: float | None = Field(description="kg the excluded sources gave in the base.")
+
+
+class Spread(BaseModel):
+    mean: float | None
+    p5: float | None
+    p50: float | None
+    p95: float | None
+
+
+class JobStatistics(BaseModel):
+    """Over the job's solved scenarios (a sweep's `base` member left out)."""
+
+    members: int
+    solved: int
+    statuses: dict[str, int]
+    total_cost: Spread
+    shortage_kg: dict[str, Spread] = Field(description="Per sector.")
+
+
+class FrontierPoint(BaseModel):
+    cap: float
+    status: PlanStatus
+    objective: float | None
+    share: float | None = Field(description="The largest share over the periods.")
+    share_mean: float | None
+    shortage_kg: float | None
+
+
+class FrontierList(BaseModel):
+    origin: str
+    points: list[FrontierPoint] = Field(description="The non-dominated points, by share.")
+    evaluated: list[FrontierPoint] = Field(description="Every cap with a plan.")

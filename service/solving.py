@@ -11,14 +11,27 @@ from dataclasses import dataclass
 from typing import Any
 
 from optimizer.errors import Problem, ScenarioError, pointer
+from optimizer.frontier import default_caps, frontier_point, non_dominated
 from optimizer.loading import parse_scenario
 from optimizer.options import SolveOptions
 from optimizer.plan import empty_plan
+from optimizer.report import render_job_report
+from optimizer.shocks import OriginShareShock, SpecError, apply_shocks
 from optimizer.solve import solve
 from optimizer.status import PlanStatus
+from optimizer.sweep import (
+    base_document,
+    expand_members,
+    parse_sweep_spec,
+    shortage_by_sector,
+    statistics,
+)
+from optimizer.why import exclusion, why
 
 __all__ = [
     "Problem", "ScenarioError", "SizeLimits", "SolveOptions", "check", "pointer", "run_solve",
+    "check_exclusion", "run_why", "sweep_items", "frontier_items", "job_statistics",
+    "frontier_of", "job_report",
 ]  # fmt: skip
 
 
@@ -39,14 +52,127 @@ def check(document: Any, limits: SizeLimits) -> str:
     return parse_scenario(document).name
 
 
-def run_solve(document: Any, options: SolveOptions) -> dict[str, Any]:
-    """Solve one scenario document; every outcome is a JSON-safe plan, never an exception."""
+def run_solve(document: Any, options: SolveOptions, explain: bool = False) -> dict[str, Any]:
+    """Solve one scenario document; every outcome is a JSON-safe plan, never an exception.
+    `explain` adds `marginal_values` or `diagnosis` (API.md, Insight)."""
     try:
         scenario = parse_scenario(document)
     except ScenarioError as exc:  # checked on submission; reachable only if the rules changed
         return empty_plan(PlanStatus.ERROR, f"scenario rejected: {exc}")
-    plan: dict[str, Any] = json_safe(solve(scenario, options))
+    plan: dict[str, Any] = json_safe(solve(scenario, options, explain=explain))
     return plan
+
+
+def check_exclusion(document: Any, exclude: dict[str, str], limits: SizeLimits) -> None:
+    """Refuse (ScenarioError, pointers under /exclude) a source the scenario lacks."""
+    check(document, limits)
+    base = parse_scenario(document).model_dump(mode="json", exclude_none=True)
+    try:
+        exclusion(base, exclude.get("supplier"), exclude.get("origin"), exclude.get("plant"))
+    except SpecError as exc:
+        raise ScenarioError([_under("/exclude", p) for p in exc.problems]) from None
+
+
+def run_why(document: Any, exclude: dict[str, str], options: SolveOptions) -> dict[str, Any]:
+    """The plan's cost and shortage with and without one source (optimizer.why); the
+    request was checked with `check_exclusion` first."""
+    result: dict[str, Any] = json_safe(why(document, **exclude, options=options))
+    return result
+
+
+def _under(prefix: str, problem: Problem) -> Problem:
+    return Problem(prefix + problem.pointer, problem.value, problem.rule)
+
+
+# --- sweeps and frontiers as jobs: one stored scenario per member --------------------------
+Items = list[tuple[str, dict[str, Any]]]
+FRONTIER_NAME = " share at most "  # item names "<origin> share at most <cap>"
+BASE_MEMBER = "base"  # a sweep's unshocked member: not part of the distribution
+
+
+def sweep_items(raw: Any, limits: SizeLimits) -> Items:
+    """(member name, scenario) per sweep member, or ScenarioError with pointers under
+    /sweep naming every problem of the spec, its base or a member."""
+    try:
+        spec = parse_sweep_spec(raw)
+        try:
+            base = base_document(spec, allow_path=False)
+        except ScenarioError as exc:
+            raise ScenarioError([_under("/sweep/base", p) for p in exc.problems]) from None
+        members = expand_members(spec, base)
+    except SpecError as exc:
+        raise ScenarioError([_under("/sweep", p) for p in exc.problems]) from None
+    named = []
+    for member in members:
+        document = apply_shocks(base, member.shocks)
+        document["name"] = f"{base['name']} | {member.name}"[:200]
+        named.append((member.name[:200], document))
+    return _checked_items(named, limits, "/sweep")
+
+
+def frontier_items(document: Any, origin: str, steps: int, limits: SizeLimits) -> Items:
+    """One scenario per cap on `origin`'s share, from 1.0 down to 0 in `steps` steps."""
+    check(document, limits)
+    base = parse_scenario(document).model_dump(mode="json", exclude_none=True)
+    if origin not in {c["id"] for c in base.get("countries", [])}:
+        rule = "unknown origin: not in the scenario's countries"
+        raise ScenarioError([Problem("/frontier/origin", origin, rule)])
+    named = []
+    for cap in default_caps(steps):
+        shock = OriginShareShock(kind="origin_share", origin=origin, value=cap)
+        capped = apply_shocks(base, [shock])
+        name = f"{origin}{FRONTIER_NAME}{cap}"
+        capped["name"] = f"{base['name']} | {name}"[:200]
+        named.append((name, capped))
+    return _checked_items(named, limits, "/frontier")
+
+
+def _checked_items(named: Items, limits: SizeLimits, where: str) -> Items:
+    problems = []
+    for name, document in named:
+        try:
+            check(document, limits)
+        except ScenarioError as exc:
+            problems += [Problem(where, name, f"{p.pointer}: {p.rule}") for p in exc.problems]
+    if problems:
+        raise ScenarioError(problems)
+    return named
+
+
+def job_statistics(plans: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
+    """Mean, P5, P50, P95 of total cost and of each sector's shortage over the solved
+    scenarios, as `magnets sweep` reports them; a sweep's `base` member is left out."""
+    rows = [
+        {
+            "status": plan["status"],
+            "objective": plan["objective"],
+            "shortage_kg": shortage_by_sector(plan) if plan["objective"] is not None else None,
+        }
+        for name, plan in plans
+        if name != BASE_MEMBER
+    ]
+    sectors = sorted(
+        {r["sector"] for _, plan in plans for r in plan["consumption"] + plan["shortages"]}
+    )
+    result: dict[str, Any] = json_safe(statistics(rows, tuple(sectors)))
+    return result
+
+
+def frontier_of(plans: list[tuple[str, dict[str, Any]]]) -> dict[str, Any] | None:
+    """The frontier over a frontier job's solved caps; None for any other job."""
+    caps = [(name.split(FRONTIER_NAME, 1), plan) for name, plan in plans if FRONTIER_NAME in name]
+    if not caps:
+        return None
+    origin = caps[0][0][0]
+    evaluated = [frontier_point(float(cap), plan, origin) for (_, cap), plan in caps]
+    points = non_dominated(evaluated)
+    result: dict[str, Any] = json_safe({"origin": origin, "points": points, "evaluated": evaluated})
+    return result
+
+
+def job_report(plans: list[tuple[str, dict[str, Any]]]) -> str:
+    """A self-contained HTML page comparing the job's plans (optimizer.report)."""
+    return render_job_report(plans)
 
 
 def size_problems(document: Any, limits: SizeLimits) -> list[Problem]:

@@ -21,6 +21,7 @@ import multiprocessing
 import os
 import resource
 import signal
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
@@ -231,9 +232,15 @@ class SolvePool:
             initargs=(self._memory_mb,),
         )
 
-    async def solve(self, document: Any, options: SolveOptions) -> dict[str, Any]:
+    async def solve(
+        self, document: Any, options: SolveOptions, explain: bool = False
+    ) -> dict[str, Any]:
+        return await self.call(run_solve, document, options, explain)
+
+    async def call(self, task: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+        """`task(*args)` in a solver process (a module-level function: it is pickled)."""
         try:
-            future = self._executor.submit(run_solve, document, options)
+            future = self._executor.submit(task, *args)
             plan: dict[str, Any] = await asyncio.wrap_future(future)
         except BrokenProcessPool:
             log.error("a solver process died; starting new ones")

@@ -8,7 +8,7 @@ import logging
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Header, HTTPException, Response
-from fastapi.responses import JSONResponse, PlainTextResponse
+from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from .. import queries, store
 from ..database import Database
@@ -16,9 +16,26 @@ from ..deps import DatabaseDep, DispatcherDep, SettingsDep, TenantDep
 from ..errors import RequestProblems, error_responses
 from ..limits import size_limits, solve_options
 from ..logging_setup import bind, log_event
-from ..schemas import JobAccepted, JobCreate, JobPublic, PlanList, SummaryList
+from ..schemas import (
+    FrontierList,
+    JobAccepted,
+    JobCreate,
+    JobPublic,
+    JobStatistics,
+    PlanList,
+    SummaryList,
+)
 from ..settings import Settings
-from ..solving import Problem, ScenarioError, check
+from ..solving import (
+    Problem,
+    ScenarioError,
+    check,
+    frontier_items,
+    frontier_of,
+    job_report,
+    job_statistics,
+    sweep_items,
+)
 from ..summary import summary_rows, to_csv
 
 log = logging.getLogger("magnets.jobs")
@@ -37,6 +54,18 @@ REPLAYED = {
     }
 }
 JOB_READ_ERRORS = error_responses(401, 404, 422, 503)
+# refusals are JSON even where the answer itself is not
+JSON_ERRORS = {
+    code: {
+        **entry,
+        "content": {
+            "application/json": {
+                "schema": {"$ref": f"#/components/schemas/{entry['model'].__name__}"}
+            }
+        },
+    }
+    for code, entry in JOB_READ_ERRORS.items()
+}
 
 
 @router.post(
@@ -113,6 +142,34 @@ def get_summary(
     return JSONResponse({"columns": columns, "items": rows})
 
 
+@router.get(
+    "/{job_id}/report",
+    response_class=HTMLResponse,
+    responses={200: {"content": {"text/html": {"schema": {"type": "string"}}}}, **JSON_ERRORS},
+)
+def get_report(job_id: str, tenant: TenantDep, db: DatabaseDep) -> HTMLResponse:
+    """A self-contained HTML page: the scenarios with a plan so far, compared, then each
+    plan with its charts (inline SVG)."""
+    return HTMLResponse(job_report(_plans_of(db, tenant, job_id)))
+
+
+@router.get("/{job_id}/statistics", response_model=JobStatistics, responses=JOB_READ_ERRORS)
+def get_statistics(job_id: str, tenant: TenantDep, db: DatabaseDep) -> JSONResponse:
+    """Mean, P5, P50, P95 of total cost and of each sector's shortage over the scenarios
+    solved so far (a sweep job's unshocked `base` member left out, as `magnets sweep` does)."""
+    return JSONResponse(job_statistics(_plans_of(db, tenant, job_id)))
+
+
+@router.get("/{job_id}/frontier", response_model=FrontierList, responses=JOB_READ_ERRORS)
+def get_frontier(job_id: str, tenant: TenantDep, db: DatabaseDep) -> JSONResponse:
+    """A frontier job's points (cost against the origin's share) over the caps solved so
+    far; 404 for a job that is not a frontier."""
+    found = frontier_of(_plans_of(db, tenant, job_id))
+    if found is None:
+        raise HTTPException(404, "not a frontier job")
+    return JSONResponse(found)
+
+
 @router.delete("/{job_id}", status_code=202, responses=JOB_READ_ERRORS)
 def cancel_job(
     job_id: str, tenant: TenantDep, db: DatabaseDep, dispatcher: DispatcherDep
@@ -161,15 +218,26 @@ def _submit(
 def _items(
     body: JobCreate, tenant: int, db: Database, settings: Settings
 ) -> list[tuple[str, dict[str, Any]]]:
-    """(name, document) per scenario, or RequestProblems naming every bad one."""
+    """(name, document) per scenario, or RequestProblems naming every bad one. A sweep
+    or a frontier is expanded here, one scenario per member or cap."""
+    items: list[tuple[str, dict[str, Any]]] = []
     field = "scenarios" if body.scenarios is not None else "scenario_ids"
-    count = len(body.scenarios or body.scenario_ids or [])
+    limits = size_limits(settings)
+    if body.sweep is not None:
+        field, items = "sweep", sweep_items(body.sweep, limits)
+    elif body.frontier is not None:
+        request = body.frontier
+        field = "frontier"
+        items = frontier_items(request.scenario, request.origin, request.steps, limits)
+    count = len(body.scenarios or body.scenario_ids or items)
     if count > settings.max_job_scenarios:
         rule = f"at most {settings.max_job_scenarios} scenarios in one job"
         raise RequestProblems([Problem(f"/{field}", count, rule)])
     if body.scenarios is not None:
         return _checked(body.scenarios, settings)
-    return _stored(body.scenario_ids or [], tenant, db)
+    if body.scenario_ids is not None:
+        return _stored(body.scenario_ids, tenant, db)
+    return items
 
 
 def _checked(documents: list[dict[str, Any]], settings: Settings) -> list[tuple[str, Any]]:
@@ -210,3 +278,8 @@ def _items_of(db: Database, tenant: int, job_id: str) -> list[queries.ItemView]:
     if items is None:
         raise HTTPException(404, NOT_FOUND)
     return items
+
+
+def _plans_of(db: Database, tenant: int, job_id: str) -> list[tuple[str, dict[str, Any]]]:
+    """(scenario name, plan) of the items solved so far, in submission order."""
+    return [(i.scenario, i.plan) for i in _items_of(db, tenant, job_id) if i.plan is not None]

@@ -38,6 +38,13 @@ async def solve_scenario(
     validate_only: Annotated[
         bool, Query(description='Check the scenario only: 200 {"valid": true} or 422.')
     ] = False,
+    explain: Annotated[
+        bool,
+        Query(
+            description="Add `marginal_values` to the plan, or `diagnosis` for an "
+            "infeasible scenario (API.md, Insight)."
+        ),
+    ] = False,
 ) -> JSONResponse:
     """The plan of MODEL.md §4 (whatever its status), or 422 with every problem."""
     options = solve_options(settings, time_limit, mip_gap, "/query")
@@ -45,7 +52,7 @@ async def solve_scenario(
     if validate_only:
         return JSONResponse({"valid": True})
     try:
-        plan = await pool.solve(document, options)
+        plan = await pool.solve(document, options, explain)
     except PoolBusy:
         raise HTTPException(
             503, "the solver process was lost; retry", {"Retry-After": "1"}

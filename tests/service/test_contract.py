@@ -57,7 +57,12 @@ CHECKS = [
 # A body that fits the scenario schema may still break rules no JSON schema states
 # (references between ids, per-period list lengths, the server's caps), so 422 is a
 # correct answer to "valid" generated data on these.
-SCHEMA_IS_NOT_ALL = {("POST", "/v1/solve"), ("POST", "/v1/scenarios"), ("POST", "/v1/jobs")}
+SCHEMA_IS_NOT_ALL = {
+    ("POST", "/v1/solve"),
+    ("POST", "/v1/scenarios"),
+    ("POST", "/v1/jobs"),
+    ("POST", "/v1/why"),
+}
 
 
 @pytest.fixture(scope="module")

@@ -90,11 +90,16 @@ FRONTIER_NAME = " share at most "  # item names "<origin> share at most <cap>"
 BASE_MEMBER = "base"  # a sweep's unshocked member: not part of the distribution
 
 
-def sweep_items(raw: Any, limits: SizeLimits) -> Items:
+def sweep_items(raw: Any, limits: SizeLimits, max_members: int) -> Items:
     """(member name, scenario) per sweep member, or ScenarioError with pointers under
-    /sweep naming every problem of the spec, its base or a member."""
+    /sweep naming every problem of the spec, its base or a member. The member count is
+    checked before anything is expanded, so an oversized spec costs nothing."""
     try:
         spec = parse_sweep_spec(raw)
+        planned = planned_members(spec)
+        if planned > max_members:
+            rule = f"at most {max_members} scenarios in one job"
+            raise ScenarioError([Problem("/sweep", planned, rule)])
         try:
             base = base_document(spec, allow_path=False)
         except ScenarioError as exc:
@@ -108,6 +113,17 @@ def sweep_items(raw: Any, limits: SizeLimits) -> Items:
         document["name"] = f"{base['name']} | {member.name}"[:200]
         named.append((member.name[:200], document))
     return _checked_items(named, limits, "/sweep")
+
+
+def planned_members(spec: Any) -> int:
+    """How many members a sweep spec expands into, from the spec alone."""
+    if spec.mode == "monte_carlo":
+        members = int(spec.samples or 0)
+    else:
+        members = 1
+        for axis in spec.axes:
+            members *= len(axis.levels or [])
+    return members + (1 if spec.include_base else 0)
 
 
 def frontier_items(document: Any, origin: str, steps: int, limits: SizeLimits) -> Items:

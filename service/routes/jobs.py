@@ -224,7 +224,7 @@ def _items(
     field = "scenarios" if body.scenarios is not None else "scenario_ids"
     limits = size_limits(settings)
     if body.sweep is not None:
-        field, items = "sweep", sweep_items(body.sweep, limits)
+        field, items = "sweep", sweep_items(body.sweep, limits, settings.max_job_scenarios)
     elif body.frontier is not None:
         request = body.frontier
         field = "frontier"

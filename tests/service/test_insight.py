@@ -145,3 +145,15 @@ def test_frontier_job(alpha: httpx.Client) -> None:
     assert found["evaluated"][2]["share"] == pytest.approx(0.0, abs=1e-9)
     assert all(p["share"] <= p["cap"] + 1e-6 for p in found["evaluated"])
     assert found["points"]
+
+
+def test_oversized_monte_carlo_sweep_is_refused_before_expansion(alpha: httpx.Client) -> None:
+    spec = _grid_sweep()
+    spec.update(mode="monte_carlo", samples=5000, seed=1)
+    for axis in spec["axes"]:
+        axis.pop("levels")
+        axis["distribution"] = {"type": "uniform", "low": 0.5, "high": 1.5}
+    answer = alpha.post("/v1/jobs", json={"sweep": spec})
+    assert answer.status_code == 422
+    (error,) = answer.json()["errors"]
+    assert error["pointer"] == "/sweep" and "scenarios in one job" in error["rule"]

@@ -26,6 +26,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import queries, store
 from .database import Database
+from .logging_setup import log_event
 from .settings import Settings
 from .workers import LocalPool, Outcome
 
@@ -139,6 +140,7 @@ class Dispatcher:
         self._lock = DispatchLock(db)
         self._leading = False  # holds the lock, and has resumed the abandoned items
         self._outcomes: dict[int, Outcome] = {}  # finished, not yet recorded
+        self._claimed: dict[int, store.ClaimedItem] = {}  # in flight: named in log lines
         self._failing = False  # the last step raised (database or cluster unreachable)
         self._stop = threading.Event()
         self._wake = threading.Event()
@@ -224,12 +226,29 @@ class Dispatcher:
             self._record(item_id, outcome)
             del self._outcomes[item_id]  # only once recorded: a failed write is retried
 
+    def _item_ids(self, item_id: int) -> dict[str, Any]:
+        """Job id, position and scenario name of an item in flight, for its log lines."""
+        item = self._claimed.get(item_id)
+        if item is None:
+            return {"item_id": item_id}
+        return {"job_id": item.job_id, "position": item.position, "scenario": item.scenario}
+
     def _record(self, item_id: int, outcome: Outcome) -> None:
+        ids = self._item_ids(item_id)
+        self._claimed.pop(item_id, None)
         if outcome.plan is not None:
-            if not store.record_plan(self._db, item_id, outcome.plan):
-                log.info("job item %s finished after its job was cancelled", item_id)
+            if store.record_plan(self._db, item_id, outcome.plan):
+                timings = outcome.plan.get("timings") or {}
+                log_event(
+                    log, "job.item_solved", **ids, status=outcome.plan.get("status"),
+                    objective=outcome.plan.get("objective"), solve_s=timings.get("total_s"),
+                )  # fmt: skip
+            else:
+                log_event(log, "job.item_discarded", **ids, reason="job cancelled during the solve")
             return
-        log.error("job item %s lost: %s", item_id, outcome.reason)
+        log_event(
+            log, "job.item_lost", logging.ERROR, **ids, reason=outcome.reason, final=outcome.final
+        )
         if outcome.final:
             store.record_failed(self._db, item_id, outcome.reason)
         else:
@@ -239,13 +258,19 @@ class Dispatcher:
         for item_id in queries.cancelled_among(self._db, self._executor.running()):
             self._executor.cancel(item_id)
             store.record_cancelled(self._db, item_id)
-            log.info("job item %s stopped: its job was cancelled", item_id)
+            log_event(log, "job.item_cancelled", **self._item_ids(item_id))
+            self._claimed.pop(item_id, None)
 
     def _fill(self) -> None:
         capacity = self._executor.capacity()
         if capacity <= 0:
             return
         for item in store.claim_items(self._db, capacity):
+            self._claimed[item.id] = item
+            log_event(
+                log, "job.item_started", job_id=item.job_id, position=item.position,
+                scenario=item.scenario,
+            )  # fmt: skip
             self._executor.submit(item.id, item.document, item.options)
 
     def _pause(self) -> None:

@@ -58,6 +58,8 @@ class ClaimedItem:
     job_id: str
     document: dict[str, Any]
     options: dict[str, Any]
+    position: int = 0
+    scenario: str = ""
 
 
 # --- tenants and keys ------------------------------------------------------------------
@@ -222,7 +224,14 @@ def return_items(db: Database, item_ids: list[int]) -> None:
 def claim_items(db: Database, limit: int) -> list[ClaimedItem]:
     """Take up to `limit` queued items of live jobs, oldest job first, and mark them running."""
     query = (
-        select(job_items.c.id, job_items.c.job_id, job_items.c.document, jobs.c.options)
+        select(
+            job_items.c.id,
+            job_items.c.job_id,
+            job_items.c.document,
+            jobs.c.options,
+            job_items.c.position,
+            job_items.c.scenario_name,
+        )  # fmt: skip
         .join(jobs, jobs.c.id == job_items.c.job_id)
         .where(job_items.c.state == ItemState.QUEUED, jobs.c.state.in_(UNFINISHED_JOB))
         .order_by(jobs.c.created_at, job_items.c.position)
@@ -231,7 +240,10 @@ def claim_items(db: Database, limit: int) -> list[ClaimedItem]:
     with db.write() as conn:
         if conn.dialect.name == "postgresql":
             query = query.with_for_update(of=job_items, skip_locked=True)
-        claimed = [ClaimedItem(r.id, r.job_id, r.document, r.options) for r in conn.execute(query)]
+        claimed = [
+            ClaimedItem(r.id, r.job_id, r.document, r.options, r.position, r.scenario_name)
+            for r in conn.execute(query)
+        ]
         for item in claimed:
             _start(conn, item)
     return claimed

@@ -22,7 +22,8 @@ from .frontier import DEFAULT_STEPS, default_caps, frontier
 from .loading import load_scenario
 from .options import SolveOptions
 from .shocks import SpecError
-from .sweep import SweepResult, load_sweep_spec, run_sweep, write_csv
+from .sweep import SweepResult, run_sweep, write_csv
+from .sweep_spec import load_sweep_spec
 from .why import why
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2

@@ -58,7 +58,12 @@ the same pipeline with hot starts off (cold). Member time is the wall clock of a
 member (shocks, validation, build, hand-over, solve, plan). Cold is timed on an evenly
 spaced sample of members plus the sweep's first member (which always starts cold and is
 left out of the hot mean) and extrapolated to the sweep; the re-solved members'
-objectives are compared with their hot ones.
+objectives are compared with their hot ones. Each member redraws four numbers (capacity
+of Chinese-origin suppliers ×0.9–1.0, tariff on shipments from China 7.5–15 %, EV demand
+×0.95–1.05, Japanese prices ×0.95–1.05), so neighbours differ in all four; a grid whose
+neighbours differ in one level starts closer. On a shared 2-core machine the hot and the
+cold timings ran at different moments under different load: read the speed-up as an
+order of magnitude.
 
 | date | machine | base (suppliers × periods) | non-zeros | members | hot members | hot s/member (mean / median) | cold s/member (sample) | speed-up | hot sweep s | cold sweep s (extrapolated) | max rel. objective diff |
 |---|---|---|---|---|---|---|---|---|---|---|---|

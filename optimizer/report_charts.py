@@ -1,176 +1,49 @@
-"""The charts of a report, drawn with matplotlib without pyplot or a display.
+"""The charts of a report: a plan's, a sweep's, a frontier's and a comparison of plans.
 
-A `Chart` holds its id (the HTML element id and the PNG file name), a title, a caption in
-domain words and the figure. Inline SVG keeps text as text (`svg.fonttype: none`) and every
-id inside it is prefixed with the chart's id, so that several charts can share one page.
+Each chart comes with a caption in domain words that says what it shows and, where there
+is one, what stands out; how charts look and are saved is `report_drawing`'s.
 """
 
 from __future__ import annotations
 
-import functools
-import io
 import math
-import re
-import warnings
 from collections import defaultdict
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from contextlib import contextmanager
-from dataclasses import dataclass
-from typing import Any, ParamSpec, TypeVar, cast
+from collections.abc import Mapping, Sequence
+from typing import Any
 
-import matplotlib
-from matplotlib.axes import Axes
-from matplotlib.backends.backend_agg import FigureCanvasAgg
-from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
-from matplotlib.ticker import StrMethodFormatter
 
-from .report_inputs import (
-    TERMS,
-    Frontier,
-    FrontierPoint,
-    PlanContext,
-    Sweep,
-    percentiles,
+from .report_drawing import (
+    MAIN,
+    TERM_COLOURS,
+    TOTAL,
+    UNMET,
+    Chart,
+    as_label,
+    counted,
+    legend_right,
+    new_axes,
+    palette,
+    period_axis,
+    period_marker,
+    styled,
+    thousands,
 )
-from .report_page import (
-    TERM_LABELS,
-    signed,
-)
 
-STYLE = {
-    "svg.fonttype": "none",  # text stays text: smaller, selectable, searchable
-    "svg.hashsalt": "magnets-report",  # clip-path ids stable from run to run
-    "font.size": 9,
-    "font.family": "sans-serif",
-    "axes.spines.top": False,
-    "axes.spines.right": False,
-    "axes.grid": True,
-    "grid.alpha": 0.3,
-    "axes.axisbelow": True,
-    "legend.frameon": False,
-    "savefig.dpi": 110,
-}
-UNMET, TOTAL, MAIN = "#ffffff", "#333333", "#4c72b0"
-TERM_COLOURS = {  # the earned incentive green, the unmet-demand penalty red, in every chart
-    "purchase": MAIN,
-    "fixed": "#8172b3",
-    "production": "#64b5cd",
-    "subsidy": "#55a868",
-    "build": "#937860",
-    "holding": "#ccb974",
-    "shortage": "#c44e52",
-}
-P = ParamSpec("P")
-R = TypeVar("R")
-
-
-@dataclass(frozen=True)
-class Chart:
-    """One chart: `id` names its HTML element and its PNG file."""
-
-    id: str
-    title: str
-    caption: str
-    figure: Figure
-
-
-# ---------------------------------------------------------------- drawing and saving
-
-
-@contextmanager
-def _style() -> Iterator[None]:
-    """The report's look; a glyph missing from the font must not stop a report."""
-    with matplotlib.rc_context(cast(Any, STYLE)), warnings.catch_warnings():
-        warnings.filterwarnings("ignore", message="Glyph .* missing", category=UserWarning)
-        yield
-
-
-def _styled(draw: Callable[P, R]) -> Callable[P, R]:
-    @functools.wraps(draw)
-    def styled(*args: P.args, **kwargs: P.kwargs) -> R:
-        with _style():
-            return draw(*args, **kwargs)
-
-    return styled
-
-
-def _axes(width: float, height: float) -> tuple[Figure, Axes]:
-    figure = Figure(figsize=(width, height))
-    FigureCanvasAgg(figure)
-    return figure, figure.add_subplot()
-
-
-def svg_markup(chart: Chart) -> str:
-    """The chart as an `<svg>` element to place inline in HTML."""
-    out = io.StringIO()
-    with _style():
-        chart.figure.savefig(out, format="svg", bbox_inches="tight", metadata={"Date": None})
-    svg = out.getvalue()
-    svg = svg[svg.index("<svg") :]
-    svg = re.sub(r"<metadata>.*?</metadata>\s*", "", svg, flags=re.DOTALL)
-    prefix = chart.id + "-"
-    svg = re.sub(r'\bid="([^"]+)"', lambda m: f'id="{prefix}{m[1]}"', svg)
-    svg = re.sub(r"url\(#([^)]+)\)", lambda m: f"url(#{prefix}{m[1]})", svg)
-    svg = re.sub(r'href="#([^"]+)"', lambda m: f'href="#{prefix}{m[1]}"', svg)
-    # matplotlib's `*{...}` style would apply to the whole page: keep it to this chart
-    return svg.replace("<svg ", f'<svg class="{chart.id}" ', 1).replace("*{", f"svg.{chart.id} *{{")
-
-
-def png_bytes(chart: Chart) -> bytes:
-    out = io.BytesIO()
-    with _style():
-        chart.figure.savefig(out, format="png", bbox_inches="tight", metadata={"Software": None})
-    return out.getvalue()
-
-
-def _text(label: Any) -> str:
-    """A label as matplotlib should show it: a `$` in an id is a dollar, not mathtext."""
-    return str(label).replace("$", r"\$")
-
-
-def _palette(keys: Sequence[str]) -> dict[str, str]:
-    cmap = matplotlib.colormaps["tab10" if len(keys) <= 10 else "tab20"]
-    return {k: to_hex(cmap(i % cmap.N)) for i, k in enumerate(keys)}
-
-
-def _period_axis(ax: Axes, periods: Sequence[str]) -> None:
-    step = max(1, math.ceil(len(periods) / 24))  # at most about 24 labels
-    ticks = range(0, len(periods), step)
-    slanted = len(periods) > 6
-    ax.set_xticks(
-        list(ticks),
-        [_text(periods[i]) for i in ticks],
-        rotation=40 if slanted else 0,
-        ha="right" if slanted else "center",
-    )
-
-
-def _marker(periods: Sequence[str]) -> str | None:
-    """Dots on each period while they can be told apart."""
-    return "o" if len(periods) <= 24 else None
-
-
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
-def _thousands(axis: Any) -> None:
-    axis.set_major_formatter(StrMethodFormatter("{x:,.0f}"))
-
-
-def _legend_right(ax: Axes) -> None:
-    ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
-
+# re-exported: report.py and report_page.py take them from here
+from .report_drawing import png_bytes as png_bytes
+from .report_drawing import svg_markup as svg_markup
+from .report_inputs import TERMS, Frontier, FrontierPoint, PlanContext, Sweep, percentiles
+from .report_page import TERM_LABELS, signed
 
 # ---------------------------------------------------------------- a plan
 
 
-@_styled
+@styled
 def plan_charts(plan: Mapping[str, Any], ctx: PlanContext, prefix: str = "") -> dict[str, Chart]:
     """The plan's charts by role (flows, origin-share, costs, inventory, licences); a role
     with nothing to show is left out. Chart ids are `prefix` + role."""
-    colours = _palette(ctx.origins)
+    colours = palette(ctx.origins)
     drawn = {
         "flows": _flows(plan, ctx, colours),
         "origin-share": _origin_shares(plan, ctx, colours),
@@ -195,11 +68,13 @@ def _flows(plan: Mapping[str, Any], ctx: PlanContext, colours: Mapping[str, str]
     if not sectors:
         return None
     origins = [o for o in ctx.origins if any((s, o) in used for s in sectors)]
-    figure, ax = _axes(8.5, 1.3 + 0.42 * len(sectors))
+    figure, ax = new_axes(8.5, 1.3 + 0.42 * len(sectors))
     left = [0.0] * len(sectors)
     for origin in origins:
         widths = [used.get((s, origin), 0.0) for s in sectors]
-        ax.barh(range(len(sectors)), widths, left=left, color=colours[origin], label=_text(origin))
+        ax.barh(
+            range(len(sectors)), widths, left=left, color=colours[origin], label=as_label(origin)
+        )
         left = [a + b for a, b in zip(left, widths, strict=True)]
     short = [i for i, s in enumerate(sectors) if unmet[s] > 0]
     if short:
@@ -212,13 +87,13 @@ def _flows(plan: Mapping[str, Any], ctx: PlanContext, colours: Mapping[str, str]
             hatch="///",
             label="unmet demand",
         )
-    ax.set_yticks(range(len(sectors)), [_text(s) for s in sectors])
+    ax.set_yticks(range(len(sectors)), [as_label(s) for s in sectors])
     ax.invert_yaxis()
     widest = max(a + unmet[s] for a, s in zip(left, sectors, strict=True))
     ax.set_xlim(0, 1.04 * widest if widest > 0 else 1.0)
     ax.set_xlabel("kg over the horizon")
-    _thousands(ax.xaxis)
-    _legend_right(ax)
+    thousands(ax.xaxis)
+    legend_right(ax)
     total = sum(used.values())
     by_origin = {o: sum(used.get((s, o), 0.0) for s in sectors) for o in origins}
     lead = max(by_origin, key=lambda o: by_origin[o]) if total > 0 else None
@@ -240,15 +115,15 @@ def _origin_shares(plan: Mapping[str, Any], ctx: PlanContext, colours: Mapping[s
         return None
     periods = ctx.periods
     origins = [o for o in ctx.origins if o in ctx.origin_caps or any(k[0] == o for k in shares)]
-    figure, ax = _axes(8.5, 3.6)
+    figure, ax = new_axes(8.5, 3.6)
     for origin in origins:
         ys = [100 * shares.get((origin, p), 0.0) for p in periods]
         ax.plot(
             range(len(periods)),
             ys,
-            marker=_marker(periods),
+            marker=period_marker(periods),
             color=colours[origin],
-            label=_text(origin),
+            label=as_label(origin),
         )
     for origin, cap in ctx.origin_caps.items():
         ax.axhline(
@@ -256,12 +131,12 @@ def _origin_shares(plan: Mapping[str, Any], ctx: PlanContext, colours: Mapping[s
             color=colours.get(origin, TOTAL),
             linestyle="--",
             linewidth=1.2,
-            label=f"{_text(origin)} cap {cap:.0%}",
+            label=f"{as_label(origin)} cap {cap:.0%}",
         )
-    _period_axis(ax, periods)
+    period_axis(ax, periods)
     ax.set_ylim(0, 105)
     ax.set_ylabel("% of the period's supply")
-    _legend_right(ax)
+    legend_right(ax)
     if ctx.origin_caps:
         caps = "; dashed lines are the policy caps on an origin's share"
     else:
@@ -278,14 +153,14 @@ def _costs(plan: Mapping[str, Any], currency: str) -> Drawn:
     values = [signed(t, terms[t]) for t in names] + [plan["objective"]]
     labels = [TERM_LABELS[t] for t in names] + ["Total (objective)"]
     colours = [TERM_COLOURS[t] for t in names] + [TOTAL]
-    figure, ax = _axes(8.5, 0.9 + 0.38 * len(values))
+    figure, ax = new_axes(8.5, 0.9 + 0.38 * len(values))
     bars = ax.barh(range(len(values)), values, color=colours)
     ax.bar_label(bars, labels=[f" {v:,.0f} " for v in values], fontsize=8)
     ax.set_yticks(range(len(values)), labels)
     ax.invert_yaxis()
     ax.axvline(0, color="#777777", linewidth=0.8)
-    ax.set_xlabel(f"{_text(currency) or 'amount'} over the horizon")
-    _thousands(ax.xaxis)
+    ax.set_xlabel(f"{as_label(currency) or 'amount'} over the horizon")
+    thousands(ax.xaxis)
     ax.margins(x=0.18)
     spent = {t: terms[t] for t in names if t != "subsidy"}
     top = max(spent, key=lambda t: spent[t]) if spent else None
@@ -304,25 +179,31 @@ def _inventory(plan: Mapping[str, Any], ctx: PlanContext) -> Drawn:
     products = list(dict.fromkeys([p for p, _ in stock] + list(ctx.safety_stock)))
     if not products:
         return None
-    colours = _palette(products)
-    figure, ax = _axes(8.5, 3.6)
+    colours = palette(products)
+    figure, ax = new_axes(8.5, 3.6)
     xs = range(len(ctx.periods))
     for product in products:
         ys = [stock.get((product, t), 0.0) for t in ctx.periods]
-        ax.plot(xs, ys, marker=_marker(ctx.periods), color=colours[product], label=_text(product))
+        ax.plot(
+            xs,
+            ys,
+            marker=period_marker(ctx.periods),
+            color=colours[product],
+            label=as_label(product),
+        )
         if product in ctx.safety_stock:
             ax.axhline(
                 ctx.safety_stock[product],
                 color=colours[product],
                 linestyle="--",
                 linewidth=1.2,
-                label=f"{_text(product)} safety stock",
+                label=f"{as_label(product)} safety stock",
             )
-    _period_axis(ax, ctx.periods)
+    period_axis(ax, ctx.periods)
     ax.set_ylim(bottom=0)
     ax.set_ylabel("kg in stock, end of period")
-    _thousands(ax.yaxis)
-    _legend_right(ax)
+    thousands(ax.yaxis)
+    legend_right(ax)
     caption = "Stock of each magnet grade at the end of every period, all origins together" + (
         "; dashed lines are the safety stocks the scenario requires." if ctx.safety_stock else "."
     )
@@ -333,7 +214,7 @@ def _licences(plan: Mapping[str, Any]) -> Drawn:
     rows = plan["licences"]
     if not rows:
         return None
-    figure, ax = _axes(8.5, 1.2 + 0.42 * len(rows))
+    figure, ax = new_axes(8.5, 1.2 + 0.42 * len(rows))
     ys = range(len(rows))
     ax.barh(
         ys,
@@ -345,15 +226,15 @@ def _licences(plan: Mapping[str, Any]) -> Drawn:
     used = ax.barh(ys, [r["used"] for r in rows], height=0.5, color="#c44e52", label="used")
     shares = [r["used"] / r["quantity"] if r["quantity"] > 0 else 0.0 for r in rows]
     ax.bar_label(used, labels=[f" {s:.0%}" for s in shares], fontsize=8)
-    ax.set_yticks(ys, [_text(r["licence"]) for r in rows])
+    ax.set_yticks(ys, [as_label(r["licence"]) for r in rows])
     ax.invert_yaxis()
     ax.set_xlabel("kg over the licence's periods")
-    _thousands(ax.xaxis)
-    _legend_right(ax)
+    thousands(ax.xaxis)
+    legend_right(ax)
     full = sum(1 for r in rows if r["quantity"] > 0 and r["used"] >= r["quantity"] * (1 - 1e-9))
     caption = (
         "Kilograms of licensed supply counted against each licence, against the quantity it "
-        f"grants; {full} of {_count(len(rows), 'licence')} used in full."
+        f"grants; {full} of {counted(len(rows), 'licence')} used in full."
     )
     return "Licence use", caption, figure
 
@@ -361,7 +242,7 @@ def _licences(plan: Mapping[str, Any]) -> Drawn:
 # ---------------------------------------------------------------- a sweep, a frontier, a job
 
 
-@_styled
+@styled
 def sweep_charts(sweep: Sweep) -> dict[str, Chart]:
     """The distribution of total cost over the members the statistics speak of."""
     costs = [m.objective for m in sweep.drawn if m.objective is not None]
@@ -372,7 +253,7 @@ def sweep_charts(sweep: Sweep) -> dict[str, Chart]:
 
 
 def _distribution(costs: Sequence[float], members: int, base: float | None) -> Chart:
-    figure, ax = _axes(8.5, 3.6)
+    figure, ax = new_axes(8.5, 3.6)
     bins = min(40, max(5, math.ceil(math.sqrt(len(costs)))))
     ax.hist(costs, bins=bins, color=MAIN, edgecolor="white")
     for q, value in percentiles(costs).items():
@@ -382,19 +263,19 @@ def _distribution(costs: Sequence[float], members: int, base: float | None) -> C
         ax.axvline(base, color=TOTAL, linestyle=":", label=f"base {base:,.0f}")
     ax.set_xlabel("total cost (objective)")
     ax.set_ylabel("members")
-    _thousands(ax.xaxis)
-    _legend_right(ax)
+    thousands(ax.xaxis)
+    legend_right(ax)
     left_out = members - len(costs) - (base is not None)
     caption = (
-        f"Total cost of the {_count(len(costs), 'member')} with a plan, with the 5th, 50th and 95th "
+        f"Total cost of the {counted(len(costs), 'member')} with a plan, with the 5th, 50th and 95th "
         "percentiles marked"
         + ("; the dotted line is the unshocked base" if base is not None else "")
-        + (f"; {_count(left_out, 'member')} without a plan left out." if left_out else ".")
+        + (f"; {counted(left_out, 'member')} without a plan left out." if left_out else ".")
     )
     return Chart("cost-distribution", "Distribution of total cost", caption, figure)
 
 
-@_styled
+@styled
 def frontier_charts(frontier: Frontier) -> dict[str, Chart]:
     """Total cost against the share reached, and unmet demand by cap when there is any."""
     solved = [p for p in frontier.evaluated if p.objective is not None]
@@ -411,7 +292,7 @@ def _frontier(frontier: Frontier, solved: Sequence[FrontierPoint]) -> Chart:
     other caps tried (beaten, or the same plan as a tighter cap) are grey dots."""
     line = sorted((p for p in frontier.points if p.objective is not None), key=_share_of)
     beaten = [p for p in solved if p not in set(line)]
-    figure, ax = _axes(8.5, 3.8)
+    figure, ax = new_axes(8.5, 3.8)
     ax.plot(
         [100 * _share_of(p) for p in line],
         [_cost(p) for p in line],
@@ -436,10 +317,10 @@ def _frontier(frontier: Frontier, solved: Sequence[FrontierPoint]) -> Chart:
             xytext=(4, 6 if i % 2 == 0 else -12),
             color="#555555",
         )
-    ax.set_xlabel(f"largest share of {_text(frontier.origin or 'the origin')} in a period, %")
+    ax.set_xlabel(f"largest share of {as_label(frontier.origin or 'the origin')} in a period, %")
     ax.set_ylabel("total cost (objective)")
-    _thousands(ax.yaxis)
-    _legend_right(ax)
+    thousands(ax.yaxis)
+    legend_right(ax)
     failed = [_cap(p.cap) for p in frontier.evaluated if p.objective is None]
     caption = (
         f"Least total cost under each cap on {frontier.origin or 'the origin'}'s share of "
@@ -464,23 +345,23 @@ def _cap(cap: float | None) -> str:
 
 def _frontier_shortage(origin: str, solved: Sequence[FrontierPoint]) -> Chart:
     points = sorted(solved, key=lambda p: -1.0 if p.cap is None else p.cap)
-    figure, ax = _axes(8.5, 3.2)
+    figure, ax = new_axes(8.5, 3.2)
     ax.bar(range(len(points)), [p.shortage_kg for p in points], color="#c44e52")
     ax.set_xticks(range(len(points)), [_cap(p.cap) for p in points])
-    ax.set_xlabel(f"cap on the share of {_text(origin or 'the origin')}")
+    ax.set_xlabel(f"cap on the share of {as_label(origin or 'the origin')}")
     ax.set_ylabel("unmet demand, kg")
-    _thousands(ax.yaxis)
+    thousands(ax.yaxis)
     caption = "Demand left unmet over the horizon under each cap that has a plan."
     return Chart("frontier-shortage", "Unmet demand by cap", caption, figure)
 
 
-@_styled
+@styled
 def comparison_chart(plans: Sequence[tuple[str, Mapping[str, Any]]]) -> Chart | None:
     """The cost terms of several plans side by side; the subsidy to the left of zero."""
     solved = [(name, plan) for name, plan in plans if plan["objective"] is not None]
     if not solved:
         return None
-    figure, ax = _axes(8.5, 1.2 + 0.45 * len(solved))
+    figure, ax = new_axes(8.5, 1.2 + 0.45 * len(solved))
     ys = range(len(solved))
     left = [0.0] * len(solved)
     for term in TERMS:
@@ -499,12 +380,12 @@ def comparison_chart(plans: Sequence[tuple[str, Mapping[str, Any]]]) -> Chart | 
         zorder=3,
         label="total (objective)",
     )
-    ax.set_yticks(ys, [_text(name) for name, _ in solved])
+    ax.set_yticks(ys, [as_label(name) for name, _ in solved])
     ax.invert_yaxis()
     ax.axvline(0, color="#777777", linewidth=0.8)
     ax.set_xlabel("amount over the horizon")
-    _thousands(ax.xaxis)
-    _legend_right(ax)
+    thousands(ax.xaxis)
+    legend_right(ax)
     caption = (
         "The cost terms of each scenario stacked to their sum before the incentive; the earned "
         "production incentive runs left of zero and the diamond marks the total."

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .cli_errors import EXIT_INVALID, EXIT_OK, OptionError, exit_status
 from .errors import ScenarioError
 from .export import export_model
 from .insight_cli import add_commands as add_insight_commands
@@ -20,12 +21,6 @@ from .report import add_commands as add_report_commands
 from .solve import solve
 from .summary import format_summary
 from .workbook_cli import add_commands as add_workbook_commands
-
-EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
-
-
-class OptionError(ValueError):
-    """A command-line option out of range (the scenario itself may be fine)."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -123,16 +118,8 @@ def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         return _dispatch(args)
-    except ScenarioError as exc:
-        for problem in exc.problems:
-            print(f"invalid scenario: {problem}", file=sys.stderr)
-        return EXIT_INVALID
-    except OptionError as exc:
-        print(f"magnets {args.command}: {exc}", file=sys.stderr)
-        return EXIT_INVALID
-    except OSError as exc:
-        print(f"magnets: {exc}", file=sys.stderr)
-        return EXIT_FAILURE
+    except (ScenarioError, OptionError, OSError) as exc:
+        return exit_status(exc, args.command, failure_prefix="magnets")
 
 
 def _dispatch(args: argparse.Namespace) -> int:

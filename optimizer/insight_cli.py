@@ -17,6 +17,7 @@ from typing import Any, TextIO
 
 from pydantic import ValidationError
 
+from .cli_errors import EXIT_OK, exit_status
 from .errors import Problem, ScenarioError
 from .frontier import DEFAULT_STEPS, default_caps, frontier
 from .loading import load_scenario
@@ -25,8 +26,6 @@ from .shocks import SpecError
 from .sweep import SweepResult, run_sweep, write_csv
 from .sweep_spec import load_sweep_spec
 from .why import why
-
-EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
 
 def add_commands(sub: Any) -> None:
@@ -92,17 +91,8 @@ def _guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse
     def run(args: argparse.Namespace) -> int:
         try:
             return handler(args)
-        except SpecError as exc:
-            for problem in exc.problems:
-                print(f"invalid {args.command} request: {problem}", file=sys.stderr)
-            return EXIT_INVALID
-        except ScenarioError as exc:
-            for problem in exc.problems:
-                print(f"invalid scenario: {problem}", file=sys.stderr)
-            return EXIT_INVALID
-        except OSError as exc:
-            print(f"magnets {args.command}: {exc}", file=sys.stderr)
-            return EXIT_FAILURE
+        except (SpecError, ScenarioError, OSError) as exc:
+            return exit_status(exc, args.command)
 
     return run
 

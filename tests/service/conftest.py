@@ -5,12 +5,14 @@ is set (`.ci/postgres.sh` starts one). Keys are minted with the real CLI."""
 from __future__ import annotations
 
 import os
+import signal
 import socket
 import subprocess
 import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -69,13 +71,20 @@ class Service:
 
 
 def start_service(
-    env: dict[str, str], log: Path, *extra: str
+    env: dict[str, str], log: Path, *extra: str, new_session: bool = False
 ) -> tuple[subprocess.Popen[bytes], str]:
+    """`magnets serve` on a free port, its output in `log`; its URL once /readyz answers.
+
+    With `new_session` it leads a process group of its own, so that `kill_group` reaches
+    its solver processes too; a service that never becomes ready is stopped that way."""
     port = free_port()
     command = [sys.executable, "-m", "optimizer.cli", "serve", "--host", "127.0.0.1",
                "--port", str(port), "--log-level", "warning", *extra]  # fmt: skip
     with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+        process = subprocess.Popen(
+            command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+            start_new_session=new_session,
+        )  # fmt: skip
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + START_TIMEOUT_S
     while time.monotonic() < deadline:
@@ -87,7 +96,10 @@ def start_service(
         except httpx.TransportError:
             pass
         time.sleep(0.2)
-    stop_service(process)
+    if new_session:
+        kill_group(process)
+    else:
+        stop_service(process)
     raise RuntimeError(f"magnets serve did not become ready: {log.read_text()}")
 
 
@@ -98,6 +110,13 @@ def stop_service(process: subprocess.Popen[bytes]) -> None:
     except subprocess.TimeoutExpired:
         process.kill()
         process.wait(timeout=10)
+
+
+def kill_group(process: subprocess.Popen[bytes]) -> None:
+    """SIGKILL to the service and every process it started (see `new_session`)."""
+    with suppress(ProcessLookupError):
+        os.killpg(process.pid, signal.SIGKILL)
+    process.wait(timeout=10)
 
 
 def postgres_schema_url(base_url: str) -> str:

@@ -9,11 +9,8 @@ from __future__ import annotations
 
 import json
 import math
-import os
-import signal
 import sqlite3
 import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager, suppress
@@ -30,7 +27,7 @@ from service import queries, store
 from service.database import Database
 from tests.random_scenarios import random_scenario
 
-from .conftest import REPO, START_TIMEOUT_S, database_url, free_port, mint_key, service_env
+from .conftest import database_url, kill_group, mint_key, service_env, start_service
 from .scenarios import C0_OBJECTIVE, c0, slow_lp
 
 TERMINAL = ("completed", "failed", "cancelled")
@@ -42,41 +39,9 @@ MEMORY_MB = 400  # what each solver process may allocate in the memory test
 # --- services in their own session, so that kill -9 reaches their solver processes too
 
 
-def start_in_session(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
-    """`magnets serve` as the leader of a new process group; its URL once ready."""
-    port = free_port()
-    command = [sys.executable, "-m", "optimizer.cli", "serve", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning"]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(
-            command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )  # fmt: skip
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline:
-        if process.poll() is not None:
-            raise RuntimeError(f"magnets serve exited: {log.read_text()}")
-        try:
-            if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
-                return process, url
-        except httpx.TransportError:
-            pass
-        time.sleep(0.2)
-    kill_group(process)
-    raise RuntimeError(f"magnets serve did not become ready: {log.read_text()}")
-
-
-def kill_group(process: subprocess.Popen[bytes]) -> None:
-    """SIGKILL to the service and every process it started."""
-    with suppress(ProcessLookupError):
-        os.killpg(process.pid, signal.SIGKILL)
-    process.wait(timeout=10)
-
-
 @contextmanager
 def serving(env: dict[str, str], log: Path) -> Iterator[tuple[subprocess.Popen[bytes], str]]:
-    process, url = start_in_session(env, log)
+    process, url = start_service(env, log, new_session=True)
     try:
         yield process, url
     finally:
@@ -194,7 +159,7 @@ def test_kill_9_mid_run_loses_and_duplicates_nothing(url: str, tmp_path: Path) -
     env = service_env(url, workers=2, max_running_jobs_per_tenant=JOBS, max_time_limit=30)
     headers = {"X-API-Key": mint_key("alpha", env)}
 
-    process, service_url = start_in_session(env, tmp_path / "first.log")
+    process, service_url = start_service(env, tmp_path / "first.log", new_session=True)
     try:
         with httpx.Client(base_url=service_url, headers=headers, timeout=60) as client:
             job_ids = [
@@ -287,7 +252,7 @@ def test_a_second_service_stands_by_and_takes_over(url: str, tmp_path: Path) -> 
     headers = {"X-API-Key": mint_key("alpha", env)}
     body = {"scenarios": [slow_lp(suppliers=100), c0("after")], "options": {"time_limit": 60}}
 
-    first, first_url = start_in_session(env, tmp_path / "first.log")
+    first, first_url = start_service(env, tmp_path / "first.log", new_session=True)
     try:
         with (
             serving(env, tmp_path / "second.log") as (_, second_url),

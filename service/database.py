@@ -22,7 +22,13 @@ class Database:
         self.engine = _sqlite_engine(url) if self.is_sqlite else _server_engine(url)
 
     def create_tables(self) -> None:
+        """Create what is missing, indexes added since a table was created included
+        (`create_all` creates the indexes of new tables only)."""
         metadata.create_all(self.engine)
+        with self.engine.begin() as conn:
+            for table in metadata.sorted_tables:
+                for index in table.indexes:
+                    index.create(conn, checkfirst=True)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:

@@ -19,6 +19,7 @@ import fcntl
 import logging
 import os
 import threading
+import time
 from typing import Any, Protocol
 
 from sqlalchemy import Connection
@@ -142,6 +143,7 @@ class Dispatcher:
         self._outcomes: dict[int, Outcome] = {}  # finished, not yet recorded
         self._claimed: dict[int, store.ClaimedItem] = {}  # in flight: named in log lines
         self._failing = False  # the last step raised (database or cluster unreachable)
+        self._next_cancel_check = 0.0  # time.monotonic() of the next look at cancellations
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="magnets-dispatcher", daemon=True)
@@ -187,15 +189,20 @@ class Dispatcher:
                 self._stop.wait(ERROR_PAUSE_S)
 
     def step(self) -> None:
+        woken = self._wake.is_set()
         self._wake.clear()  # a wake-up from here on ends the pause below at once
         if not self._lead():
             self._stop.wait(STANDBY_POLL_S)
             return
         if not self._executor.ready():
             self._executor.start()  # again: a lost cluster connection, say
-        self._collect()
-        self._stop_cancelled()
+        self._outcomes.update(self._executor.finished())
+        if woken or time.monotonic() >= self._next_cancel_check:
+            self._stop_cancelled()
+        # Idle workers get their next item before the finished ones are written, so a
+        # worker never waits on the database.
         self._fill()
+        self._collect()
         self._pause()
 
     def _lead(self) -> bool:
@@ -221,7 +228,6 @@ class Dispatcher:
         self._leading = False
 
     def _collect(self) -> None:
-        self._outcomes.update(self._executor.finished())
         for item_id, outcome in list(self._outcomes.items()):
             self._record(item_id, outcome)
             del self._outcomes[item_id]  # only once recorded: a failed write is retried
@@ -255,6 +261,9 @@ class Dispatcher:
             store.record_lost(self._db, item_id, outcome.reason)
 
     def _stop_cancelled(self) -> None:
+        """Looked at when woken (a cancellation on this service) and every BUSY_POLL_S
+        (one on another service sharing the database), not on every finished item."""
+        self._next_cancel_check = time.monotonic() + BUSY_POLL_S
         for item_id in queries.cancelled_among(self._db, self._executor.running()):
             self._executor.cancel(item_id)
             store.record_cancelled(self._db, item_id)

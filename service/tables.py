@@ -104,4 +104,7 @@ job_items = Table(
     Column("finished_at", Timestamp),
     UniqueConstraint("job_id", "position", name="uq_job_items_position"),
     Index("ix_job_items_state", "state"),
+    # Whether a job still has unfinished items, and its progress, without reading the
+    # rows (each holds a scenario and a plan).
+    Index("ix_job_items_job_state", "job_id", "state"),
 )

@@ -34,6 +34,10 @@ class ScenarioError(ValueError):
         self.problems = problems
         super().__init__("\n".join(str(p) for p in problems))
 
+    def __reduce__(self) -> tuple[type[ScenarioError], tuple[list[Problem]]]:
+        # Raised in a solver process and re-raised in the service: rebuilt from its problems.
+        return ScenarioError, (self.problems,)
+
 
 def pointer(*parts: object) -> str:
     """JSON pointer (RFC 6901) for a path of keys and indices."""

@@ -17,13 +17,14 @@ from starlette.concurrency import run_in_threadpool
 
 from . import store
 from .database import Database
-from .deps import TenantDep
+from .deps import KnownKeys, TenantDep
 from .dispatcher import Dispatcher
 from .errors import install_handlers
 from .limits import BodyLimit
 from .logging_setup import RequestLog, bind, configure_logging, log_event
+from .plan_cache import PlanCache
 from .routes import health, insight, jobs, scenarios, solve
-from .settings import Settings, load_settings
+from .settings import MiB, Settings, load_settings
 from .workers import SolvePool
 
 LOCAL_TENANT = "local"  # owner of everything when the service runs without keys
@@ -61,6 +62,8 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.local_tenant = None
     app.state.dispatcher = Dispatcher(app.state.db, settings.workers, settings)
     app.state.solve_pool = SolvePool(settings.workers, settings.worker_memory_mb)
+    app.state.plan_cache = PlanCache(settings.plan_cache_mb * MiB)
+    app.state.known_keys = KnownKeys()
     app.state.storage_ready = False
     starting = asyncio.create_task(_start_storage_when_reachable(app))
     try:

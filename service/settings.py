@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         100_000, ge=1, description="Largest scenario: plants times periods."
     )
     max_demand_rows: int = Field(100_000, ge=1, description="Largest scenario: demand rows.")
+    plan_cache_mb: int = Field(
+        64,
+        ge=0,
+        description="Memory for plans answered again to identical POST /v1/solve "
+        "requests, MiB; 0 turns the cache off.",
+    )
     max_job_scenarios: int = Field(1000, ge=1, description="Most scenarios in one job.")
     max_running_jobs_per_tenant: int = Field(
         4, ge=1, description="Queued or running jobs a tenant may have; more answers 429."

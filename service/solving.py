@@ -29,7 +29,8 @@ from optimizer.sweep import (
 from optimizer.why import exclusion, why
 
 __all__ = [
-    "Problem", "ScenarioError", "SizeLimits", "SolveOptions", "check", "pointer", "run_solve",
+    "Problem", "ScenarioError", "SizeLimits", "SolveOptions", "check", "check_size", "pointer",
+    "run_solve", "solve_checked",
     "check_exclusion", "run_why", "sweep_items", "frontier_items", "job_statistics",
     "frontier_of", "job_report",
 ]  # fmt: skip
@@ -46,10 +47,22 @@ class SizeLimits:
 
 def check(document: Any, limits: SizeLimits) -> str:
     """Refuse an oversized or invalid document (ScenarioError); return its name."""
+    check_size(document, limits)
+    return parse_scenario(document).name
+
+
+def check_size(document: Any, limits: SizeLimits) -> None:
+    """Refuse an oversized document (ScenarioError): cheap, on the raw document."""
     problems = size_problems(document, limits)
     if problems:
         raise ScenarioError(problems)
-    return parse_scenario(document).name
+
+
+def solve_checked(document: Any, options: SolveOptions, explain: bool = False) -> dict[str, Any]:
+    """`run_solve` for a document not checked yet (its size was): an invalid one raises
+    ScenarioError, as `check` would, and is read only once, in the solver process."""
+    plan: dict[str, Any] = json_safe(solve(parse_scenario(document), options, explain=explain))
+    return plan
 
 
 def run_solve(document: Any, options: SolveOptions, explain: bool = False) -> dict[str, Any]:

@@ -29,7 +29,7 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
-from .solving import SolveOptions, run_solve
+from .solving import SolveOptions, run_solve, solve_checked
 
 log = logging.getLogger("magnets.service")
 # Fresh interpreters: forking a process that runs threads (the server's) is unsafe.
@@ -236,6 +236,12 @@ class SolvePool:
         self, document: Any, options: SolveOptions, explain: bool = False
     ) -> dict[str, Any]:
         return await self.call(run_solve, document, options, explain)
+
+    async def solve_checked(
+        self, document: Any, options: SolveOptions, explain: bool = False
+    ) -> dict[str, Any]:
+        """`solve` of a document not checked yet: ScenarioError if it is invalid."""
+        return await self.call(solve_checked, document, options, explain)
 
     async def call(self, task: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
         """`task(*args)` in a solver process (a module-level function: it is pickled)."""

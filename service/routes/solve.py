@@ -2,17 +2,19 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+import json
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, HTTPException, Query
-from fastapi.responses import JSONResponse
+from fastapi import APIRouter, Body, Header, HTTPException, Query, Request
+from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ..deps import SettingsDep, SolvePoolDep, TenantDep
+from ..deps import PlanCacheDep, SettingsDep, SolvePoolDep, TenantDep
 from ..errors import error_responses
 from ..limits import size_limits, solve_options
+from ..plan_cache import BYPASS, HEADER, HIT, MISS, request_key, wants_fresh
 from ..schemas import Plan, Scenario, Valid
-from ..solving import check
+from ..solving import check, check_size
 from ..workers import PoolBusy
 
 router = APIRouter(prefix="/v1", tags=["solve"])
@@ -22,15 +24,27 @@ router = APIRouter(prefix="/v1", tags=["solve"])
     "/solve",
     response_model=Plan | Valid,
     responses={
-        200: {"description": 'The plan, whatever its status; {"valid": true} with validate_only.'},
+        200: {
+            "description": 'The plan, whatever its status; {"valid": true} with validate_only.',
+            "headers": {
+                HEADER: {
+                    "description": "`hit`: an identical earlier request's plan; `miss`: "
+                    "solved now; `bypass`: solved now on `Cache-Control: no-cache`; `off`: "
+                    "no plan cache on this server.",
+                    "schema": {"type": "string", "enum": [HIT, MISS, BYPASS, "off"]},
+                }
+            },
+        },
         **error_responses(401, 413, 422, 503),
     },
 )
 async def solve_scenario(
+    request: Request,
     document: Annotated[Scenario, Body(description="A scenario document (MODEL.md §1).")],
-    _tenant: TenantDep,
+    tenant: TenantDep,
     settings: SettingsDep,
     pool: SolvePoolDep,
+    cache: PlanCacheDep,
     time_limit: Annotated[
         float | None, Query(gt=0, description="Seconds, at most the server's maximum.")
     ] = None,
@@ -45,16 +59,41 @@ async def solve_scenario(
             "infeasible scenario (API.md, Insight)."
         ),
     ] = False,
-) -> JSONResponse:
-    """The plan of MODEL.md §4 (whatever its status), or 422 with every problem."""
+    cache_control: Annotated[
+        str | None,
+        Header(description="`no-cache`: solve again rather than answer a kept plan."),
+    ] = None,
+) -> Response:
+    """The plan of MODEL.md §4 (whatever its status), or 422 with every problem.
+
+    An identical earlier request may be answered from the plan cache (see
+    service/plan_cache.py); the `X-Plan-Cache` header says whether it was."""
     options = solve_options(settings, time_limit, mip_gap, "/query")
-    await run_in_threadpool(check, document, size_limits(settings))
     if validate_only:
+        await run_in_threadpool(check, document, size_limits(settings))
         return JSONResponse({"valid": True})
+    key = ""
+    if cache.enabled:
+        key = request_key(tenant, await request.body(), options, explain)
+        kept = None if wants_fresh(cache_control) else cache.get(key)
+        if kept is not None:
+            return Response(kept, media_type="application/json", headers={HEADER: HIT})
+    check_size(document, size_limits(settings))
     try:
-        plan = await pool.solve(document, options, explain)
+        plan = await pool.solve_checked(document, options, explain)
     except PoolBusy:
         raise HTTPException(
             503, "the solver process was lost; retry", {"Retry-After": "1"}
         ) from None
-    return JSONResponse(plan)
+    answer = encode(plan)
+    state = "off"
+    if key:
+        cache.put(key, plan.get("status"), answer)
+        state = BYPASS if wants_fresh(cache_control) else MISS
+    return Response(answer, media_type="application/json", headers={HEADER: state})
+
+
+def encode(plan: dict[str, Any]) -> bytes:
+    """The plan as JSONResponse would send it (compact, UTF-8, no NaN)."""
+    text = json.dumps(plan, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return text.encode("utf-8")

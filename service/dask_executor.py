@@ -14,6 +14,7 @@ and its plan is dropped.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import uuid
@@ -31,9 +32,9 @@ FETCH_TIMEOUT_S = 30  # to fetch a finished plan from the worker that holds it
 KEY_PREFIX = "magnets-item"
 
 
-def solve_task(document: Any, options: dict[str, Any]) -> dict[str, Any]:
-    """What a Dask worker runs for one job item."""
-    return run_solve(document, SolveOptions(**options))
+def solve_task(document: str, options: dict[str, Any]) -> dict[str, Any]:
+    """What a Dask worker runs for one job item (the scenario as JSON text)."""
+    return run_solve(json.loads(document), SolveOptions(**options))
 
 
 def task_key(item_id: int) -> str:
@@ -70,7 +71,7 @@ class DaskPool:
         threads = sum(self._client.nthreads().values())
         return max(0, threads - len(self.running()))
 
-    def submit(self, item_id: int, document: Any, options: dict[str, Any]) -> None:
+    def submit(self, item_id: int, document: str, options: dict[str, Any]) -> None:
         assert self._client is not None
         try:
             future = self._client.submit(

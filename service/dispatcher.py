@@ -46,7 +46,7 @@ class Executor(Protocol):
     def start(self) -> None: ...
     def ready(self) -> bool: ...
     def capacity(self) -> int: ...
-    def submit(self, item_id: int, document: Any, options: dict[str, Any]) -> None: ...
+    def submit(self, item_id: int, document: str, options: dict[str, Any]) -> None: ...
     def running(self) -> list[int]: ...
     def finished(self) -> list[tuple[int, Outcome]]: ...
     def cancel(self, item_id: int) -> None: ...
@@ -54,12 +54,12 @@ class Executor(Protocol):
     def stop(self) -> list[int]: ...
 
 
-def new_executor(workers: int, settings: Settings) -> Executor:
+def new_executor(workers: int, settings: Settings, database_url: str = "") -> Executor:
     if settings.dask_scheduler:
         from .dask_executor import DaskPool  # Dask is needed only when configured
 
         return DaskPool(settings.dask_scheduler)
-    return LocalPool(workers, settings.worker_memory_mb)
+    return LocalPool(workers, settings.worker_memory_mb, database_url)
 
 
 class DispatchLock:
@@ -137,7 +137,7 @@ class Dispatcher:
         """`workers`: the service's own solver processes, unless `settings` send the
         solves to a Dask cluster."""
         self._db = db
-        self._executor = new_executor(workers, settings)
+        self._executor = new_executor(workers, settings, db.url)
         self._lock = DispatchLock(db)
         self._leading = False  # holds the lock, and has resumed the abandoned items
         self._outcomes: dict[int, Outcome] = {}  # finished, not yet recorded
@@ -243,7 +243,10 @@ class Dispatcher:
         ids = self._item_ids(item_id)
         self._claimed.pop(item_id, None)
         if outcome.plan is not None:
-            if store.record_plan(self._db, item_id, outcome.plan):
+            stored = outcome.stored
+            if stored is None:
+                stored = store.record_plan(self._db, item_id, outcome.plan)
+            if stored:
                 timings = outcome.plan.get("timings") or {}
                 log_event(
                     log, "job.item_solved", **ids, status=outcome.plan.get("status"),

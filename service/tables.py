@@ -103,7 +103,8 @@ job_items = Table(
     Column("started_at", Timestamp),
     Column("finished_at", Timestamp),
     UniqueConstraint("job_id", "position", name="uq_job_items_position"),
-    Index("ix_job_items_state", "state"),
+    # The queue in claiming order, read without touching the rows.
+    Index("ix_job_items_queue", "state", "job_id", "position"),
     # Whether a job still has unfinished items, and its progress, without reading the
     # rows (each holds a scenario and a plan).
     Index("ix_job_items_job_state", "job_id", "state"),

@@ -16,6 +16,7 @@ counts a lost attempt like any other crash.
 from __future__ import annotations
 
 import asyncio
+import json
 import logging
 import multiprocessing
 import os
@@ -29,6 +30,10 @@ from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
 from typing import Any
 
+from sqlalchemy.exc import SQLAlchemyError
+
+from . import store
+from .database import Database
 from .solving import SolveOptions, run_solve, solve_checked
 
 log = logging.getLogger("magnets.service")
@@ -54,21 +59,51 @@ def ran_out_of_memory(plan: dict[str, Any]) -> bool:
     return plan.get("status") == "error" and "memory" in message
 
 
-def _serve(conn: Connection, memory_mb: int | None) -> None:
-    """A worker's life: receive (document, options), send back the plan, until EOF.
-    After a failed allocation the solver's state is not trusted: the process ends."""
+def _serve(conn: Connection, memory_mb: int | None, database_url: str | None) -> None:
+    """A worker's life: receive (item id, scenario JSON, options), solve, store the plan
+    itself when it can reach the database, and send back what the dispatcher logs (or
+    the whole plan, for the dispatcher to store), until EOF. Storing here keeps the
+    dispatcher's share of each item small, so workers do not queue on it. After a failed
+    allocation the solver's state is not trusted: the process ends."""
     _prepare_process(memory_mb)
+    db = Database(database_url) if database_url else None
     while True:
         try:
-            document, options = conn.recv()
-            plan = run_solve(document, SolveOptions(**options))
+            item_id, document, options = conn.recv()
+            plan = run_solve(json.loads(document), SolveOptions(**options))
         except (EOFError, OSError):
             return
         except MemoryError:
             os._exit(EXIT_OUT_OF_MEMORY)
         if memory_mb is not None and ran_out_of_memory(plan):
             os._exit(EXIT_OUT_OF_MEMORY)
-        conn.send(plan)
+        conn.send(_stored(db, item_id, plan))
+
+
+def _stored(db: Database | None, item_id: int, plan: dict[str, Any]) -> Finished:
+    if db is None:
+        return Finished(plan, None)
+    try:
+        written = store.record_plan(db, item_id, plan)
+    except SQLAlchemyError as exc:  # the dispatcher stores it instead, retrying as it does
+        log.warning("a solver process could not store the plan of item %d: %s", item_id, exc)
+        return Finished(plan, None)
+    return Finished(plan_summary(plan), written)
+
+
+def plan_summary(plan: dict[str, Any]) -> dict[str, Any]:
+    """What the dispatcher's log line needs of a plan stored by its worker."""
+    return {"status": plan.get("status"), "objective": plan.get("objective"),
+            "timings": plan.get("timings")}  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Finished:
+    """A solve's result as a worker sends it: the plan, or its summary when `stored`
+    says whether the worker wrote it (True), found the job cancelled (False)."""
+
+    plan: dict[str, Any]
+    stored: bool | None
 
 
 @dataclass(frozen=True)
@@ -76,14 +111,17 @@ class Outcome:
     plan: dict[str, Any] | None  # None when the solve was lost instead
     reason: str = ""
     final: bool = False  # lost for good: the item fails now, with `reason`
+    stored: bool | None = None  # the worker stored the plan (True), or found the job
+    # cancelled (False); None: the dispatcher stores `plan`
 
 
 class Slot:
     """One job worker process and the item it is solving, if any."""
 
-    def __init__(self, memory_mb: int | None = None) -> None:
+    def __init__(self, memory_mb: int | None = None, database_url: str | None = None) -> None:
         self.item_id: int | None = None
         self._memory_mb = memory_mb
+        self._database_url = database_url
         self._outcome: Outcome | None = None  # set when the item could not even start
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
@@ -92,17 +130,19 @@ class Slot:
         if self._process is not None and self._process.is_alive():
             return
         ours, theirs = CONTEXT.Pipe()
-        self._process = CONTEXT.Process(target=_serve, args=(theirs, self._memory_mb), daemon=True)
+        self._process = CONTEXT.Process(
+            target=_serve, args=(theirs, self._memory_mb, self._database_url), daemon=True
+        )
         self._process.start()
         theirs.close()
         self._conn = ours
 
-    def submit(self, item_id: int, document: Any, options: dict[str, Any]) -> None:
+    def submit(self, item_id: int, document: str, options: dict[str, Any]) -> None:
         self.item_id, self._outcome = item_id, None
         try:
             self.start()
             assert self._conn is not None
-            self._conn.send((document, options))
+            self._conn.send((item_id, document, options))
         except OSError as exc:  # no process could be started: the item is tried again later
             log.error("cannot start a solver process: %s", exc)
             self.stop()
@@ -127,7 +167,8 @@ class Slot:
         assert self._conn is not None and self._process is not None
         try:
             if self._conn.poll():
-                return Outcome(self._conn.recv())
+                finished: Finished = self._conn.recv()
+                return Outcome(finished.plan, stored=finished.stored)
         except (EOFError, OSError):
             pass
         if self._process.is_alive():
@@ -154,10 +195,13 @@ class Slot:
 
 
 class LocalPool:
-    """The service's own job workers: one Slot per `MAGNETS_WORKERS`."""
+    """The service's own job workers: one Slot per `MAGNETS_WORKERS`. Given the database
+    URL, each worker stores its plans itself (a private in-memory SQLite cannot be
+    shared: the dispatcher stores them then)."""
 
-    def __init__(self, workers: int, memory_mb: int | None = None):
-        self._slots = [Slot(memory_mb) for _ in range(workers)]
+    def __init__(self, workers: int, memory_mb: int | None = None, database_url: str = ""):
+        shared = database_url if ":memory:" not in database_url else ""
+        self._slots = [Slot(memory_mb, shared or None) for _ in range(workers)]
 
     def start(self) -> None:
         for slot in self._slots:
@@ -169,7 +213,7 @@ class LocalPool:
     def capacity(self) -> int:
         return len(self._idle())
 
-    def submit(self, item_id: int, document: Any, options: dict[str, Any]) -> None:
+    def submit(self, item_id: int, document: str, options: dict[str, Any]) -> None:
         self._idle()[0].submit(item_id, document, options)
 
     def running(self) -> list[int]:

@@ -46,9 +46,39 @@ class SizeLimits:
 
 
 def check(document: Any, limits: SizeLimits) -> str:
-    """Refuse an oversized or invalid document (ScenarioError); return its name."""
+    """Refuse an oversized, invalid or unstorable document (ScenarioError); return its
+    name. Every document the service stores passes here first."""
     check_size(document, limits)
-    return parse_scenario(document).name
+    name = parse_scenario(document).name
+    problems = unstorable(document)
+    if problems:
+        raise ScenarioError(problems)
+    return name
+
+
+NUL_RULE = "must not contain the NUL character (\\u0000)"
+
+
+def unstorable(value: Any, at: str = "") -> list[Problem]:
+    """NUL characters, in keys or string values: PostgreSQL's text cannot hold them (a
+    scenario's name is stored as text), and no id or name needs one."""
+    if isinstance(value, str):
+        return [Problem(at, value, NUL_RULE)] if "\0" in value else []
+    if isinstance(value, dict):
+        found = []
+        for key, item in value.items():
+            where = pointer_join(at, key)
+            if "\0" in key:
+                found.append(Problem(where, key, NUL_RULE))
+            found += unstorable(item, where)
+        return found
+    if isinstance(value, list):
+        return [p for i, item in enumerate(value) for p in unstorable(item, pointer_join(at, i))]
+    return []
+
+
+def pointer_join(at: str, part: object) -> str:
+    return at + pointer(part)
 
 
 def check_size(document: Any, limits: SizeLimits) -> None:

@@ -59,3 +59,23 @@ def test_delete_then_get_is_404(alpha: httpx.Client) -> None:
     assert deleted.content == b""
     assert alpha.get(f"/v1/scenarios/{scenario_id}").status_code == 404
     assert alpha.delete(f"/v1/scenarios/{scenario_id}").status_code == 404
+
+
+def test_a_nul_character_is_refused_before_storing(alpha: httpx.Client) -> None:
+    """PostgreSQL's text cannot hold U+0000: refused with 422 on every backend, never a 500."""
+    document = c0("nul \x00 name")
+    document["suppliers"][0]["id"] = "cn\x001"
+    document["licences"][0]["suppliers"] = ["cn\x001"]
+    stored = alpha.post("/v1/scenarios", json=document)
+    job = alpha.post("/v1/jobs", json={"scenarios": [document]})
+    for answer, under in ((stored, ""), (job, "/scenarios/0")):
+        assert answer.status_code == 422, answer.text
+        errors = {e["pointer"]: e for e in answer.json()["errors"]}
+        assert set(errors) == {
+            f"{under}/name",
+            f"{under}/suppliers/0/id",
+            f"{under}/licences/0/suppliers/0",
+        }
+        assert all("NUL" in e["rule"] for e in errors.values())
+    listed = alpha.get("/v1/scenarios", params={"limit": 100}).json()
+    assert not any("\x00" in s["name"] for s in listed["items"])

@@ -1,21 +1,24 @@
 """Load benchmark of the REST service, on loopback, stopping by itself.
 
-    .venv/bin/python bench/load.py               # 8 clients for 30 s, then a 200-scenario job
-    .venv/bin/python bench/load.py --seconds 10 --batch 50 --no-record   # a quick look
+    .venv/bin/python bench/load.py               # the solve part in both modes, then the batch
+    .venv/bin/python bench/load.py --seconds 10 --batch 50 --repeats 1 --no-record  # a quick look
 
-Each part starts its own `magnets serve` (a temporary SQLite database, the service's own
+Each run starts its own `magnets serve` (a temporary SQLite database, the service's own
 solver processes) on 127.0.0.1 and mints an API key with `magnets keys create`:
 
-- **solve**: first one client alone (requests back to back: the service's own overhead,
-  latency minus the plan's `timings.total_s`), then `--clients` clients, each on one
-  keep-alive connection, POST `/v1/solve` with the shipped baseline scenario
+- **solve**: first one client alone (requests back to back), then `--clients` clients,
+  each on one keep-alive connection, POST `/v1/solve` with the shipped baseline scenario
   (instances/india-2025-baseline.json) for `--seconds` (at most `--max-requests` in all).
-  Reported: throughput, p50 / p99 / max latency, errors (any answer but 200 with an
-  optimal plan, or a broken connection).
+  Two modes: `cached`, the same request again and again, answered by the plan cache
+  after the first; `solved`, every request with `Cache-Control: no-cache`, so every one
+  is solved. Reported: throughput, p50 / p99 / max latency, errors (any answer but 200
+  with an optimal plan, or a broken connection), cache hits, CPU per request.
 - **batch**: one job of `--batch` scenarios (the baseline with its demand scaled by a
-  seeded factor in [0.8, 1.2]) on a service with 1 worker, then with 2: wall time from
-  submission until the job is completed (after a small job that starts the solver
-  processes), and the speed-up.
+  seeded factor in [0.8, 1.2]) on a service with 1 worker, then with 2, alternated
+  `--repeats` times: wall time from submission until the job is completed (after a
+  small job that starts the solver processes); medians and their ratio. Beside it, the
+  same scenarios solved by bare solver processes (one, then two side by side) give the
+  speed-up this machine allows at that moment.
 
 Results print as JSON; rows are added to the tables of "Service load" in
 docs/benchmarks.md unless --no-record.
@@ -27,10 +30,12 @@ import argparse
 import copy
 import http.client
 import json
+import multiprocessing
 import os
 import platform
 import random
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -69,12 +74,29 @@ class Server:
         return http.client.HTTPConnection(HOST, self.port, timeout=120)
 
     def call(
-        self, conn: http.client.HTTPConnection, method: str, path: str, body: bytes | None = None
+        self,
+        conn: http.client.HTTPConnection,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
     ) -> tuple[int, Any]:
-        headers = {"X-API-Key": self.key, "Content-Type": "application/json"}
-        conn.request(method, path, body=body, headers=headers)
+        status, _, value = self.exchange(conn, method, path, body, headers)
+        return status, value
+
+    def exchange(
+        self,
+        conn: http.client.HTTPConnection,
+        method: str,
+        path: str,
+        body: bytes | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> tuple[int, str | None, Any]:
+        """Status, the X-Plan-Cache header, and the decoded body."""
+        sent = {"X-API-Key": self.key, "Content-Type": "application/json", **(headers or {})}
+        conn.request(method, path, body=body, headers=sent)
         answer = conn.getresponse()
-        return answer.status, json.loads(answer.read())
+        return answer.status, answer.getheader("X-Plan-Cache"), json.loads(answer.read())
 
 
 def _process_tree(pid: int) -> list[int]:
@@ -155,41 +177,50 @@ class Tally:
     latencies: list[float] = field(default_factory=list)
     solve_times: list[float] = field(default_factory=list)
     errors: int = 0
+    cache_hits: int = 0
     elapsed: float = 0.0  # wall time of the whole run
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def add(self, latency: float, status: int, plan: Any) -> None:
+    def add(self, latency: float, status: int, cache: str | None, plan: Any) -> None:
         with self.lock:
             self.latencies.append(latency)
+            self.cache_hits += cache == "hit"
             if status == 200 and plan.get("status") == "optimal":
                 self.solve_times.append(plan["timings"]["total_s"])
             else:
                 self.errors += 1
 
 
-def _client(server: Server, body: bytes, tally: Tally, deadline: float, budget: Any) -> None:
+def _client(
+    server: Server, body: bytes, headers: dict[str, str], tally: Tally, deadline: float,
+    budget: Any,
+) -> None:  # fmt: skip
     conn = server.connection()
     try:
         while time.monotonic() < deadline and next(budget, None) is not None:
             started = time.perf_counter()
             try:
-                status, plan = server.call(conn, "POST", "/v1/solve", body)
+                status, cache, plan = server.exchange(conn, "POST", "/v1/solve", body, headers)
             except (OSError, http.client.HTTPException, ValueError):
-                status, plan = 0, {}
+                status, cache, plan = 0, None, {}
                 conn.close()
                 conn = server.connection()
-            tally.add(time.perf_counter() - started, status, plan)
+            tally.add(time.perf_counter() - started, status, cache, plan)
     finally:
         conn.close()
 
 
-def hammer(server: Server, body: bytes, clients: int, seconds: float, requests: int) -> Tally:
-    """`clients` threads posting `body` until `seconds` pass or `requests` are sent."""
+def hammer(
+    server: Server, body: bytes, clients: int, seconds: float, requests: int, cached: bool
+) -> Tally:
+    """`clients` threads posting `body` until `seconds` pass or `requests` are sent;
+    unless `cached`, each request asks for a fresh solve (Cache-Control: no-cache)."""
     tally = Tally()
+    headers = {} if cached else {"Cache-Control": "no-cache"}
     budget = iter(range(requests))  # shared: next() on a range iterator is atomic
     deadline = time.monotonic() + seconds
     threads = [
-        threading.Thread(target=_client, args=(server, body, tally, deadline, budget))
+        threading.Thread(target=_client, args=(server, body, headers, tally, deadline, budget))
         for _ in range(clients)
     ]
     started = time.perf_counter()
@@ -206,13 +237,18 @@ def _quantile(values: list[float], q: float) -> float:
     return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
 
 
-def solve_load(workers: int, clients: int, seconds: float, requests: int) -> dict[str, Any]:
+def solve_load(
+    workers: int, clients: int, seconds: float, requests: int, cached: bool
+) -> dict[str, Any]:
+    """One mode of the solve part: `cached` sends the same baseline again and again, as
+    a dashboard would, and the service's plan cache answers all but the first; otherwise
+    every request is solved (Cache-Control: no-cache)."""
     body = BASELINE.read_bytes()
     with serving(workers) as server:
-        hammer(server, body, clients, 60, WARM_UP_REQUESTS)  # solver processes started
-        solo = hammer(server, body, 1, seconds, SOLO_REQUESTS)
+        hammer(server, body, clients, 60, WARM_UP_REQUESTS, cached)  # processes started
+        solo = hammer(server, body, 1, seconds, SOLO_REQUESTS, cached)
         cpu_before = server.cpu_seconds()
-        load = hammer(server, body, clients, seconds, requests)
+        load = hammer(server, body, clients, seconds, requests, cached)
         cpu = [
             (b - a) / max(1, len(load.latencies))
             for a, b in zip(cpu_before, server.cpu_seconds(), strict=True)
@@ -220,9 +256,11 @@ def solve_load(workers: int, clients: int, seconds: float, requests: int) -> dic
     ms = 1000.0
     solo_p50, solo_solve = _quantile(solo.latencies, 0.5), _quantile(solo.solve_times, 0.5)
     return {
+        "mode": "cached" if cached else "solved",
         "workers": workers,
         "clients": clients,
         "requests": len(load.latencies),
+        "cache_hits": load.cache_hits,
         "seconds": round(load.elapsed, 1),
         "throughput_rps": round(len(load.latencies) / load.elapsed, 1),
         "p50_ms": round(_quantile(load.latencies, 0.5) * ms, 1),
@@ -230,11 +268,11 @@ def solve_load(workers: int, clients: int, seconds: float, requests: int) -> dic
         "max_ms": round(max(load.latencies) * ms, 1),
         "errors": load.errors + solo.errors,
         "solve_p50_ms": round(_quantile(load.solve_times, 0.5) * ms, 1),
-        "server_cpu_per_request_ms": round(cpu[0] * ms, 1),
-        "solver_cpu_per_request_ms": round(cpu[1] * ms, 1),
+        "server_cpu_per_request_ms": round(cpu[0] * ms, 2),
+        "solver_cpu_per_request_ms": round(cpu[1] * ms, 2),
         "one_client_p50_ms": round(solo_p50 * ms, 1),
-        "one_client_solve_p50_ms": round(solo_solve * ms, 1),
-        "one_client_overhead_ms": round((solo_p50 - solo_solve) * ms, 1),
+        # what the service adds to a solve; a cached answer has no solve of its own
+        "one_client_overhead_ms": None if cached else round((solo_p50 - solo_solve) * ms, 1),
     }
 
 
@@ -263,17 +301,67 @@ def batch_wall_time(workers: int, documents: list[dict[str, Any]]) -> dict[str, 
         conn = server.connection()
         _, accepted = server.call(conn, "POST", "/v1/jobs", warm_up)  # processes started
         _wait_job(server, conn, accepted["id"])
-        cpu_before, started = sum(server.cpu_seconds()), time.perf_counter()
+        cpu_before, started = server.cpu_seconds(), time.perf_counter()
         status, accepted = server.call(conn, "POST", "/v1/jobs", body)
+        submitted = time.perf_counter()
         if status != 202:
             raise RuntimeError(f"job refused: {status} {accepted}")
         job = _wait_job(server, conn, accepted["id"])
-        wall, cpu = time.perf_counter() - started, sum(server.cpu_seconds()) - cpu_before
+        wall, cpu_after = time.perf_counter() - started, server.cpu_seconds()
+        server_cpu, solver_cpu = (
+            after - before for after, before in zip(cpu_after, cpu_before, strict=True)
+        )
         _, plans = server.call(conn, "GET", f"/v1/jobs/{accepted['id']}/plans")
     solving = sum(item["plan"]["timings"]["total_s"] for item in plans["items"] if item["plan"])
     return {"workers": workers, "scenarios": len(documents), "state": job["state"],
-            "solved": job["solved"], "wall_s": round(wall, 2), "cpu_s": round(cpu, 2),
-            "solving_s": round(solving, 2)}  # fmt: skip
+            "solved": job["solved"], "wall_s": round(wall, 2),
+            "submit_s": round(submitted - started, 2),
+            "cpu_s": round(server_cpu + solver_cpu, 2), "server_cpu_s": round(server_cpu, 2),
+            "solver_cpu_s": round(solver_cpu, 2), "solving_s": round(solving, 2)}  # fmt: skip
+
+
+def batch_comparison(documents: list[dict[str, Any]], repeats: int) -> dict[str, Any]:
+    """1 worker against 2, alternated `repeats` times (the machine's speed drifts between
+    runs); medians of each, and the speed-up of the medians."""
+    runs: dict[int, list[dict[str, Any]]] = {1: [], 2: []}
+    for _ in range(repeats):
+        for workers in (1, 2):
+            runs[workers].append(batch_wall_time(workers, documents))
+            print(json.dumps({"batch_run": runs[workers][-1]}), flush=True)
+    one, two = (_median_run(runs[w]) for w in (1, 2))
+    return {"repeats": repeats, "one": one, "two": two,
+            "speed_up": round(one["wall_s"] / two["wall_s"], 2),
+            "speed_up_after_submission": round(
+                (one["wall_s"] - one["submit_s"]) / (two["wall_s"] - two["submit_s"]), 2)}  # fmt: skip
+
+
+def _median_run(runs: list[dict[str, Any]]) -> dict[str, Any]:
+    return {key: statistics.median(r[key] for r in runs)
+            for key in ("wall_s", "submit_s", "server_cpu_s", "solver_cpu_s", "solving_s")}  # fmt: skip
+
+
+def bare_solver_speed_up(documents: list[dict[str, Any]], repeats: int) -> float:
+    """What this machine gives two processes at once, without the service: the documents
+    solved by one process, then split between two running side by side (the median of
+    `repeats` alternations). HiGHS runs single-threaded here either way."""
+    ratios = []
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(2) as pool:
+        pool.map(_solve_all, [documents[:2], documents[:2]])  # both started and warm
+        for _ in range(repeats):
+            started = time.perf_counter()
+            pool.apply(_solve_all, (documents,))
+            one = time.perf_counter() - started
+            started = time.perf_counter()
+            pool.map(_solve_all, [documents[0::2], documents[1::2]])
+            ratios.append(one / (time.perf_counter() - started))
+    return round(statistics.median(ratios), 2)
+
+
+def _solve_all(documents: list[dict[str, Any]]) -> int:
+    from service.solving import SolveOptions, run_solve
+
+    return sum(run_solve(d, SolveOptions())["status"] == "optimal" for d in documents)
 
 
 def _wait_job(server: Server, conn: http.client.HTTPConnection, job_id: str) -> dict[str, Any]:
@@ -293,30 +381,34 @@ def machine() -> str:
     return f"{platform.machine()} {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
 
 
-def record(solve: dict[str, Any] | None, batch: list[dict[str, Any]]) -> None:
+def record(solves: list[dict[str, Any]], batch: dict[str, Any] | None) -> None:
     """Add a row under each table of the "Service load" section."""
     date = datetime.now(UTC).strftime("%Y-%m-%d")
     text = DOC.read_text()
-    if solve:
-        row = (f"| {date} | {machine()} | {solve['workers']} | {solve['clients']} "
-               f"| {solve['requests']} | {solve['throughput_rps']} | {solve['p50_ms']} "
-               f"| {solve['p99_ms']} | {solve['max_ms']} | {solve['errors']} "
-               f"| {solve['solve_p50_ms']} | {solve['server_cpu_per_request_ms']} "
-               f"| {solve['solver_cpu_per_request_ms']} | {solve['one_client_p50_ms']} "
-               f"| {solve['one_client_overhead_ms']} |")  # fmt: skip
-        text = _insert_row(text, "| date | machine | workers | clients |", row)
-    if len(batch) == 2:
-        one, two = batch
-        row = (f"| {date} | {machine()} | {one['scenarios']} | {one['wall_s']} "
-               f"| {two['wall_s']} | {one['wall_s'] / two['wall_s']:.2f}× "
-               f"| {_per_item_ms(one)} / {_per_item_ms(two)} "
-               f"| {one['cpu_s'] / one['wall_s']:.2f} / {two['cpu_s'] / two['wall_s']:.2f} |")  # fmt: skip
-        text = _insert_row(text, "| date | machine | scenarios |", row)
+    for solve in solves:
+        overhead = solve["one_client_overhead_ms"]
+        row = (f"| {date} | {machine()} | {solve['mode']} | {solve['workers']} "
+               f"| {solve['clients']} | {solve['requests']} | {solve['cache_hits']} "
+               f"| {solve['throughput_rps']} | {solve['p50_ms']} | {solve['p99_ms']} "
+               f"| {solve['max_ms']} | {solve['errors']} | {solve['solve_p50_ms']} "
+               f"| {solve['server_cpu_per_request_ms']} | {solve['solver_cpu_per_request_ms']} "
+               f"| {solve['one_client_p50_ms']} | {'–' if overhead is None else overhead} |")  # fmt: skip
+        text = _insert_row(text, "| date | machine | mode |", row)
+    if batch:
+        one, two = batch["one"], batch["two"]
+        n = batch["scenarios"]
+        row = (f"| {date} | {machine()} | {n} | {batch['repeats']} | {one['wall_s']} "
+               f"| {two['wall_s']} | {batch['speed_up']:.2f}× "
+               f"| {batch['speed_up_after_submission']:.2f}× "
+               f"| {batch['bare_speed_up']:.2f}× | {one['submit_s']} "
+               f"| {_per_item_ms(one['server_cpu_s'], n)} / {_per_item_ms(two['server_cpu_s'], n)} "
+               f"| {_per_item_ms(one['solver_cpu_s'], n)} / {_per_item_ms(two['solver_cpu_s'], n)} |")  # fmt: skip
+        text = _insert_row(text, "| date | machine | scenarios | repeats |", row)
     DOC.write_text(text)
 
 
-def _per_item_ms(batch: dict[str, Any]) -> str:
-    return f"{batch['cpu_s'] / batch['scenarios'] * 1000:.0f}"
+def _per_item_ms(seconds: float, items: int) -> str:
+    return f"{seconds / items * 1000:.1f}"
 
 
 def _insert_row(text: str, header: str, row: str) -> str:
@@ -334,24 +426,32 @@ def main(argv: list[str] | None = None) -> int:
     )
     ap.add_argument("--clients", type=int, default=8)
     ap.add_argument("--seconds", type=float, default=30.0)
-    ap.add_argument("--max-requests", type=int, default=20_000)
+    ap.add_argument("--max-requests", type=int, default=50_000)
     ap.add_argument("--workers", type=int, default=2, help="solver processes for the solve part")
+    ap.add_argument(
+        "--mode", choices=("both", "cached", "solved"), default="both",
+        help="solve part: identical requests answered by the plan cache, every request "
+        "solved (Cache-Control: no-cache), or both",
+    )  # fmt: skip
     ap.add_argument("--batch", type=int, default=200, help="scenarios in the job (0: skip)")
+    ap.add_argument("--repeats", type=int, default=3, help="alternations of 1 and 2 workers")
     ap.add_argument("--no-solve", action="store_true", help="skip the solve part")
     ap.add_argument("--no-record", action="store_true", help="do not touch docs/benchmarks.md")
     args = ap.parse_args(argv)
-    solve = None
+    solves = []
     if not args.no_solve:
-        solve = solve_load(args.workers, args.clients, args.seconds, args.max_requests)
-        print(json.dumps({"solve": solve}))
-    batch = []
+        for cached in {"both": (True, False), "cached": (True,), "solved": (False,)}[args.mode]:
+            solve = solve_load(args.workers, args.clients, args.seconds, args.max_requests, cached)
+            print(json.dumps({"solve": solve}), flush=True)
+            solves.append(solve)
+    batch = None
     if args.batch:
         documents = variations(args.batch)
-        batch = [batch_wall_time(workers, documents) for workers in (1, 2)]
-        speed_up = batch[0]["wall_s"] / batch[1]["wall_s"]
-        print(json.dumps({"batch": batch, "speed_up": round(speed_up, 2)}))
+        batch = {"scenarios": args.batch, **batch_comparison(documents, args.repeats)}
+        batch["bare_speed_up"] = bare_solver_speed_up(documents, args.repeats)
+        print(json.dumps({"batch": batch}))
     if not args.no_record:
-        record(solve, batch)
+        record(solves, batch)
     return 0
 
 

@@ -77,5 +77,7 @@ def test_a_nul_character_is_refused_before_storing(alpha: httpx.Client) -> None:
             f"{under}/licences/0/suppliers/0",
         }
         assert all("NUL" in e["rule"] for e in errors.values())
+    escaped = alpha.post("/v1/scenarios", json=c0("a backslash and u0000: \\u0000 is text"))
+    assert escaped.status_code == 201, escaped.text
     listed = alpha.get("/v1/scenarios", params={"limit": 100}).json()
     assert not any("\x00" in s["name"] for s in listed["items"])

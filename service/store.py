@@ -279,6 +279,7 @@ def record_plan(db: Database, item_id: int, plan: dict[str, Any]) -> bool:
     """Store a finished solve, unless its job was cancelled meanwhile (False then)."""
     live_job = exists().where(jobs.c.id == job_items.c.job_id, jobs.c.state == JobState.RUNNING)
     with db.write() as conn:
+        _lock_job_of(conn, item_id)
         written = conn.execute(
             update(job_items)
             .where(job_items.c.id == item_id, job_items.c.state == ItemState.RUNNING, live_job)
@@ -313,7 +314,7 @@ def record_cancelled(db: Database, item_id: int) -> None:
 def _live_job_of(conn: Connection, item_id: int) -> str | None:
     """The item's job, unless it was cancelled while the solve was being lost (the item
     is marked cancelled then, and None returned)."""
-    job_id = _job_of(conn, item_id)
+    job_id = _lock_job_of(conn, item_id)
     if conn.scalar(select(jobs.c.state).where(jobs.c.id == job_id)) in UNFINISHED_JOB:
         return job_id
     _mark(conn, item_id, ItemState.CANCELLED)
@@ -344,6 +345,17 @@ def _mark(conn: Connection, item_id: int, state: ItemState, finished: bool = Tru
         .where(job_items.c.id == item_id, job_items.c.state == ItemState.RUNNING)
         .values(state=state, finished_at=now() if finished else None)
     )
+
+
+def _lock_job_of(conn: Connection, item_id: int) -> str:
+    """The item's job id, its row locked until the transaction ends (PostgreSQL; SQLite's
+    write transactions are serial already). Workers store plans side by side: without
+    the lock, the last two items of a job, finished at once, would each see the other
+    still running, and the job would never settle."""
+    job_id = _job_of(conn, item_id)
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(jobs.c.id).where(jobs.c.id == job_id).with_for_update())
+    return job_id
 
 
 def _job_of(conn: Connection, item_id: int) -> str:

@@ -3,6 +3,7 @@ no plan written for a cancelled job."""
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -112,6 +113,7 @@ def test_the_cap_counts_queued_and_running_jobs(db: Database) -> None:
 
 def test_create_tables_adds_an_index_missing_from_an_older_database(db: Database) -> None:
     """Databases made before ix_job_items_job_state gain it on the next start-up."""
+
     def indexes() -> set[str]:
         return {ix["name"] for ix in inspect(db.engine).get_indexes("job_items")}
 
@@ -134,3 +136,27 @@ def test_a_job_settles_only_when_its_last_item_is_recorded(db: Database) -> None
     [again] = store.claim_items(db, 1)
     assert store.record_plan(db, again.id, PLAN)
     assert _state(db, tenant, job_id) == "completed"
+
+
+def test_items_recorded_side_by_side_still_settle_their_job(db: Database) -> None:
+    """Workers store plans at the same moment: the last two items of each job, recorded
+    by two threads released together, must leave the job completed, never running."""
+    tenant = store.ensure_tenant(db, "t")
+    jobs_and_items = []
+    for j in range(25):
+        job = store.JobSubmission([(n, c0(n)) for n in "ab"], {}, None, f"sha{j}")
+        job_id, _ = store.submit_job(db, tenant, job, max_unfinished=100)
+        jobs_and_items.append((job_id, store.claim_items(db, 2)))
+    for job_id, items in jobs_and_items:
+        start = threading.Barrier(2)
+
+        def record(item: store.ClaimedItem, start: threading.Barrier = start) -> None:
+            start.wait()
+            assert store.record_plan(db, item.id, PLAN)
+
+        threads = [threading.Thread(target=record, args=(item,)) for item in items]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert _state(db, tenant, job_id) == "completed"

@@ -188,6 +188,12 @@ def cancel_job(db: Database, tenant_id: int, job_id: str) -> bool:
             .values(state=JobState.CANCELLED, finished_at=stamp)
         )
         queued = and_(job_items.c.job_id == job_id, job_items.c.state == ItemState.QUEUED)
+        if conn.dialect.name == "postgresql":
+            # Items being claimed right now are skipped (the dispatcher stops them once
+            # running): waiting on them while holding the job row, which the claim
+            # wants next, would deadlock.
+            free = select(job_items.c.id).where(queued).with_for_update(skip_locked=True)
+            queued = job_items.c.id.in_(free.scalar_subquery())
         conn.execute(
             update(job_items).where(queued).values(state=ItemState.CANCELLED, finished_at=stamp)
         )

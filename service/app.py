@@ -61,7 +61,9 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.db = Database(settings.database_url)
     app.state.local_tenant = None
     app.state.dispatcher = Dispatcher(app.state.db, settings.workers, settings)
-    app.state.solve_pool = SolvePool(settings.workers, settings.worker_memory_mb)
+    app.state.solve_pool = SolvePool(
+        settings.workers, settings.worker_memory_mb, settings.max_waiting_solves
+    )
     app.state.plan_cache = PlanCache(settings.plan_cache_mb * MiB)
     app.state.known_keys = KnownKeys()
     app.state.storage_ready = False

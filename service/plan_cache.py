@@ -13,11 +13,18 @@ costs microseconds instead of a solve.
 - Entries are the encoded JSON answer, evicted least recently used beyond
   `MAGNETS_PLAN_CACHE_MB` (0 turns the cache off). Each service process has its own.
 - A client that wants a fresh solve sends `Cache-Control: no-cache`; the new plan
-  replaces the kept one. Every answer says `X-Plan-Cache: hit`, `miss` or `bypass`.
+  replaces the kept one.
+- Identical requests that arrive while the first is being solved wait for it and share
+  its answer (whatever its status) instead of each taking a solver process: a dashboard
+  opened by many people at once costs one solve.
+
+Every answer says `X-Plan-Cache: hit`, `shared`, `miss`, `bypass` (solved on
+`no-cache`) or `off` (no cache on this server).
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 from collections import OrderedDict
 
@@ -25,7 +32,7 @@ from .solving import SolveOptions
 
 REPEATABLE = frozenset({"optimal", "infeasible", "unbounded"})
 HEADER = "X-Plan-Cache"
-HIT, MISS, BYPASS = "hit", "miss", "bypass"
+HIT, SHARED, MISS, BYPASS, OFF = "hit", "shared", "miss", "bypass", "off"
 
 
 def request_key(
@@ -57,6 +64,8 @@ class PlanCache:
         self._entries: OrderedDict[str, bytes] = OrderedDict()
         self._bytes = 0
         self.hits = self.misses = 0
+        # requests being solved now, by key: identical ones arriving meanwhile await these
+        self.in_flight: dict[str, asyncio.Future[bytes]] = {}
 
     @property
     def enabled(self) -> bool:

@@ -47,6 +47,12 @@ class Settings(BaseSettings):
         100_000, ge=1, description="Largest scenario: plants times periods."
     )
     max_demand_rows: int = Field(100_000, ge=1, description="Largest scenario: demand rows.")
+    max_waiting_solves: int = Field(
+        32,
+        ge=0,
+        description="POST /v1/solve (and /v1/why) requests that may wait for a "
+        "solver process; more answer 503 with Retry-After.",
+    )
     plan_cache_mb: int = Field(
         64,
         ge=0,

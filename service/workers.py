@@ -258,14 +258,20 @@ class PoolBusy(Exception):
     """The synchronous solver processes were lost; the caller may retry."""
 
 
+class PoolFull(Exception):
+    """As many solves wait as the server allows (MAGNETS_MAX_WAITING_SOLVES)."""
+
+
 class SolvePool:
     """Processes for `POST /v1/solve`; started lazily, replaced if one crashes. A solve
     that runs out of memory here answers its plan (status `error`): the caller is
     waiting, and a retry would run out again."""
 
-    def __init__(self, workers: int, memory_mb: int | None = None):
+    def __init__(self, workers: int, memory_mb: int | None = None, max_waiting: int = 32):
         self._workers = workers
         self._memory_mb = memory_mb
+        self._max_in_flight = workers + max_waiting
+        self._in_flight = 0  # solves running or waiting; touched by the event loop only
         self._executor = self._new()
 
     def _new(self) -> ProcessPoolExecutor:
@@ -288,7 +294,12 @@ class SolvePool:
         return await self.call(solve_checked, document, options, explain)
 
     async def call(self, task: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
-        """`task(*args)` in a solver process (a module-level function: it is pickled)."""
+        """`task(*args)` in a solver process (a module-level function: it is pickled).
+        PoolFull at once when the queue is full: a client told to come back beats one
+        left waiting behind a queue that only grows."""
+        if self._in_flight >= self._max_in_flight:
+            raise PoolFull
+        self._in_flight += 1
         try:
             future = self._executor.submit(task, *args)
             plan: dict[str, Any] = await asyncio.wrap_future(future)
@@ -297,6 +308,8 @@ class SolvePool:
             self._executor.shutdown(wait=False, cancel_futures=True)
             self._executor = self._new()
             raise PoolBusy from None
+        finally:
+            self._in_flight -= 1
         return plan
 
     def close(self) -> None:

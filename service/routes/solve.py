@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Annotated, Any
 
@@ -12,10 +13,21 @@ from starlette.concurrency import run_in_threadpool
 from ..deps import PlanCacheDep, SettingsDep, SolvePoolDep, TenantDep
 from ..errors import error_responses
 from ..limits import size_limits, solve_options
-from ..plan_cache import BYPASS, HEADER, HIT, MISS, request_key, wants_fresh
+from ..plan_cache import (
+    BYPASS,
+    HEADER,
+    HIT,
+    MISS,
+    OFF,
+    SHARED,
+    PlanCache,
+    request_key,
+    wants_fresh,
+)  # fmt: skip
 from ..schemas import Plan, Scenario, Valid
-from ..solving import check, check_size
-from ..workers import PoolBusy
+from ..settings import Settings
+from ..solving import SolveOptions, check, check_size
+from ..workers import PoolBusy, PoolFull, SolvePool
 
 router = APIRouter(prefix="/v1", tags=["solve"])
 
@@ -28,10 +40,11 @@ router = APIRouter(prefix="/v1", tags=["solve"])
             "description": 'The plan, whatever its status; {"valid": true} with validate_only.',
             "headers": {
                 HEADER: {
-                    "description": "`hit`: an identical earlier request's plan; `miss`: "
+                    "description": "`hit`: an identical earlier request's plan; `shared`: "
+                    "the answer of an identical request solved at the same time; `miss`: "
                     "solved now; `bypass`: solved now on `Cache-Control: no-cache`; `off`: "
                     "no plan cache on this server.",
-                    "schema": {"type": "string", "enum": [HIT, MISS, BYPASS, "off"]},
+                    "schema": {"type": "string", "enum": [HIT, SHARED, MISS, BYPASS, OFF]},
                 }
             },
         },
@@ -72,12 +85,66 @@ async def solve_scenario(
     if validate_only:
         await run_in_threadpool(check, document, size_limits(settings))
         return JSONResponse({"valid": True})
-    key = ""
-    if cache.enabled:
-        key = request_key(tenant, await request.body(), options, explain)
-        kept = None if wants_fresh(cache_control) else cache.get(key)
+    if not cache.enabled:
+        _, answer = await _solved(document, options, explain, pool, settings)
+        return Response(answer, media_type="application/json", headers={HEADER: OFF})
+    key = request_key(tenant, await request.body(), options, explain)
+    fresh = wants_fresh(cache_control)
+    if not fresh:
+        kept = cache.get(key)
         if kept is not None:
             return Response(kept, media_type="application/json", headers={HEADER: HIT})
+        shared = await _shared(cache, key)
+        if shared is not None:
+            return Response(shared, media_type="application/json", headers={HEADER: SHARED})
+    return await _solved_once(cache, key, fresh, document, options, explain, pool, settings)
+
+
+async def _shared(cache: PlanCache, key: str) -> bytes | None:
+    """The answer of an identical request being solved now, once it is ready; None when
+    there is none, or it ended without an answer (the caller then solves)."""
+    pending = cache.in_flight.get(key)
+    if pending is None:
+        return None
+    try:
+        return await asyncio.shield(pending)
+    except asyncio.CancelledError:
+        if pending.cancelled():  # the first request went away; this one is still here
+            return None
+        raise
+
+
+async def _solved_once(
+    cache: PlanCache, key: str, fresh: bool, document: Any, options: SolveOptions,
+    explain: bool, pool: SolvePool, settings: Settings,
+) -> Response:  # fmt: skip
+    """Solve, letting identical requests that arrive meanwhile share the answer (and the
+    outcome: a 422 or a 503 reaches them too)."""
+    pending: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
+    cache.in_flight.setdefault(key, pending)
+    try:
+        status, answer = await _solved(document, options, explain, pool, settings)
+    except BaseException as exc:
+        if isinstance(exc, Exception):
+            pending.set_exception(exc)
+            pending.exception()  # retrieved here: nobody may be waiting
+        else:
+            pending.cancel()
+        raise
+    finally:
+        if cache.in_flight.get(key) is pending:
+            del cache.in_flight[key]
+    pending.set_result(answer)
+    cache.put(key, status, answer)
+    return Response(
+        answer, media_type="application/json", headers={HEADER: BYPASS if fresh else MISS}
+    )
+
+
+async def _solved(
+    document: Any, options: SolveOptions, explain: bool, pool: SolvePool, settings: Settings
+) -> tuple[Any, bytes]:
+    """The plan's status and its encoded answer."""
     check_size(document, size_limits(settings))
     try:
         plan = await pool.solve_checked(document, options, explain)
@@ -85,12 +152,10 @@ async def solve_scenario(
         raise HTTPException(
             503, "the solver process was lost; retry", {"Retry-After": "1"}
         ) from None
-    answer = encode(plan)
-    state = "off"
-    if key:
-        cache.put(key, plan.get("status"), answer)
-        state = BYPASS if wants_fresh(cache_control) else MISS
-    return Response(answer, media_type="application/json", headers={HEADER: state})
+    except PoolFull:
+        detail = "too many solves waiting on this server; retry shortly"
+        raise HTTPException(503, detail, {"Retry-After": "1"}) from None
+    return plan.get("status"), encode(plan)
 
 
 def encode(plan: dict[str, Any]) -> bytes:

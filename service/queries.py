@@ -37,8 +37,21 @@ class ItemView:
     error: str | None
 
 
+@dataclass(frozen=True)
+class KeyView:
+    """A key as an operator sees it: never the key itself, nor its hash."""
+
+    tenant: str
+    prefix: str
+    created_at: datetime
+    revoked_at: datetime | None
+
+
 def tenant_for_key(db: Database, key: str) -> int | None:
-    query = select(api_keys.c.tenant_id).where(api_keys.c.key_sha256 == key_hash(key))
+    """The tenant of a key that was minted and not revoked."""
+    query = select(api_keys.c.tenant_id).where(
+        api_keys.c.key_sha256 == key_hash(key), api_keys.c.revoked_at.is_(None)
+    )
     with db.read() as conn:
         found = conn.scalar(query)
     return None if found is None else int(found)
@@ -48,6 +61,22 @@ def tenant_by_name(db: Database, name: str) -> int | None:
     with db.read() as conn:
         found = conn.scalar(select(tenants.c.id).where(tenants.c.name == name))
     return None if found is None else int(found)
+
+
+def list_keys(db: Database, tenant: str | None = None, prefix: str | None = None) -> list[KeyView]:
+    """Every key, revoked ones included, by tenant name then age; only the tenant's, or
+    those shown as `prefix`, when given."""
+    query = (
+        select(tenants.c.name, api_keys.c.prefix, api_keys.c.created_at, api_keys.c.revoked_at)
+        .join(tenants, tenants.c.id == api_keys.c.tenant_id)
+        .order_by(tenants.c.name, api_keys.c.created_at, api_keys.c.id)
+    )
+    if tenant is not None:
+        query = query.where(tenants.c.name == tenant)
+    if prefix is not None:
+        query = query.where(api_keys.c.prefix == prefix)
+    with db.read() as conn:
+        return [KeyView(*row) for row in conn.execute(query)]
 
 
 def get_scenario(db: Database, tenant_id: int, scenario_id: str) -> dict[str, Any] | None:
@@ -107,6 +136,55 @@ def get_job(db: Database, tenant_id: int, job_id: str) -> JobView | None:
         created_at=job.created_at, started_at=job.started_at, finished_at=job.finished_at,
         error=job.error,
     )  # fmt: skip
+
+
+def list_jobs(
+    db: Database, tenant_id: int, limit: int, offset: int, state: JobState | None = None
+) -> tuple[list[JobView], int]:
+    """Newest first, each with its progress; also how many of the tenant's jobs match."""
+    mine = jobs.c.tenant_id == tenant_id
+    if state is not None:
+        mine = and_(mine, jobs.c.state == state)
+    page = (
+        select(
+            jobs.c.id, jobs.c.state, jobs.c.options, jobs.c.created_at, jobs.c.started_at,
+            jobs.c.finished_at, jobs.c.error,
+        )
+        .where(mine)
+        .order_by(jobs.c.created_at.desc(), jobs.c.id)
+        .limit(limit)
+        .offset(offset)
+    )  # fmt: skip
+    with db.read() as conn:
+        rows = conn.execute(page).all()
+        counts = _item_counts_by_job(conn, [row.id for row in rows])
+        total = conn.scalar(select(func.count()).select_from(jobs).where(mine))
+    return [_listed_job(row, counts[row.id]) for row in rows], int(total or 0)
+
+
+def _listed_job(row: Any, counts: dict[str, int]) -> JobView:
+    return JobView(
+        id=row.id, state=row.state, solved=counts.get(ItemState.SOLVED, 0),
+        failed=counts.get(ItemState.FAILED, 0), total=sum(counts.values()), options=row.options,
+        created_at=row.created_at, started_at=row.started_at, finished_at=row.finished_at,
+        error=row.error,
+    )  # fmt: skip
+
+
+def _item_counts_by_job(conn: Connection, job_ids: list[str]) -> dict[str, dict[str, int]]:
+    """Items per state of each of these jobs, in one grouped count read from the index
+    (job_id, state): the rows themselves hold scenarios and plans."""
+    counts: dict[str, dict[str, int]] = {job_id: {} for job_id in job_ids}
+    if not job_ids:
+        return counts
+    query = (
+        select(job_items.c.job_id, job_items.c.state, func.count())
+        .where(job_items.c.job_id.in_(job_ids))
+        .group_by(job_items.c.job_id, job_items.c.state)
+    )
+    for job_id, state, count in conn.execute(query):
+        counts[job_id][state] = count
+    return counts
 
 
 def job_items_of(db: Database, tenant_id: int, job_id: str) -> list[ItemView] | None:

@@ -207,6 +207,11 @@ class JobPublic(BaseModel):
     error: str | None
 
 
+class JobList(BaseModel):
+    items: list[JobPublic] = Field(description="Newest first; each as `GET /v1/jobs/{id}`.")
+    total: int = Field(description="The tenant's jobs that match the filter, on every page.")
+
+
 # --- the plan of MODEL.md §4 ----------------------------------------------------------
 
 

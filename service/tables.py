@@ -58,6 +58,9 @@ api_keys = Table(
     Column("prefix", String(16), nullable=False),  # shown to people, never enough to log in
     Column("key_sha256", String(64), nullable=False, unique=True),
     Column("created_at", Timestamp, nullable=False),
+    # Null while the key works. A revoked key keeps its row, so a listing still shows
+    # which keys existed and when each was withdrawn.
+    Column("revoked_at", Timestamp),
 )
 
 scenarios = Table(
@@ -86,6 +89,7 @@ jobs = Table(
     Column("error", Text),
     UniqueConstraint("tenant_id", "idempotency_key", name="uq_jobs_tenant_idempotency_key"),
     Index("ix_jobs_tenant_state", "tenant_id", "state"),
+    Index("ix_jobs_tenant_created", "tenant_id", "created_at"),  # a tenant's job list
 )
 
 job_items = Table(

@@ -6,7 +6,7 @@ import hashlib
 import logging
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Header, HTTPException, Request, Response
+from fastapi import APIRouter, Depends, Header, HTTPException, Query, Request, Response
 from fastapi.responses import HTMLResponse, JSONResponse, PlainTextResponse
 
 from .. import queries, store
@@ -19,6 +19,7 @@ from ..schemas import (
     FrontierList,
     JobAccepted,
     JobCreate,
+    JobList,
     JobPublic,
     JobStatistics,
     PlanList,
@@ -36,6 +37,8 @@ from ..solving import (
     sweep_items,
 )
 from ..summary import summary_rows, to_csv
+from ..tables import JobState
+from .scenarios import MAX_OFFSET
 
 log = logging.getLogger("magnets.jobs")
 router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
@@ -101,6 +104,20 @@ def create_job(
         log_event(log, "job.queued", job_id=job_id, tenant=tenant, scenarios=len(submission.items))
         dispatcher.wake()
     return JobAccepted(id=job_id, state=_job(db, tenant, job_id).state)
+
+
+@router.get("", responses=error_responses(401, 422, 503))
+def list_jobs(
+    tenant: TenantDep,
+    db: DatabaseDep,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+    offset: Annotated[int, Query(ge=0, le=MAX_OFFSET)] = 0,
+    state: Annotated[JobState | None, Query(description="Only jobs in this state.")] = None,
+) -> JobList:
+    """The tenant's jobs, newest first, each as `GET /v1/jobs/{id}` answers it; `total`
+    counts those that match `state`."""
+    views, total = queries.list_jobs(db, tenant, limit, offset, state)
+    return JobList(items=[JobPublic(**vars(view)) for view in views], total=total)
 
 
 @router.get("/{job_id}", responses=JOB_READ_ERRORS)

@@ -156,6 +156,7 @@ KNOWN: list[tuple[str, str, dict[str, Any], Any, str | None]] = [
     ("POST", "/v1/jobs", {}, {"scenario_ids": ["{scenario_id}"]}, None),
     ("GET", "/v1/scenarios", {}, None, None),
     ("GET", "/v1/scenarios/{scenario_id}", {}, None, None),
+    ("GET", "/v1/jobs", {}, None, None),
     ("GET", "/v1/jobs/{job_id}", {}, None, None),
     ("GET", "/v1/jobs/{job_id}/plans", {}, None, None),
     ("GET", "/v1/jobs/{job_id}/summary", {}, None, None),

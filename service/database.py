@@ -6,11 +6,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Connection, Engine, create_engine, event, text
+from sqlalchemy import Column, Connection, Engine, create_engine, event, inspect, text
 
-from .tables import metadata
+from .tables import api_keys, metadata
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
+# Columns added to a table after databases had been made with it. Each is nullable, so an
+# existing table gains it with a plain ALTER TABLE and its rows read as before.
+ADDED_COLUMNS: tuple[Column[Any], ...] = (api_keys.c.revoked_at,)
 
 
 class Database:
@@ -22,10 +25,13 @@ class Database:
         self.engine = _sqlite_engine(url) if self.is_sqlite else _server_engine(url)
 
     def create_tables(self) -> None:
-        """Create what is missing, indexes added since a table was created included
-        (`create_all` creates the indexes of new tables only)."""
+        """Create what is missing, columns and indexes added since a table was created
+        included (`create_all` creates whole tables only, and the indexes of new ones).
+        The write transaction makes two processes starting at once on SQLite take turns."""
         metadata.create_all(self.engine)
-        with self.engine.begin() as conn:
+        with self.write() as conn:
+            for column in ADDED_COLUMNS:
+                _add_column_if_missing(conn, column)
             for table in metadata.sorted_tables:
                 for index in table.indexes:
                     index.create(conn, checkfirst=True)
@@ -54,6 +60,17 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
+
+
+def _add_column_if_missing(conn: Connection, column: Column[Any]) -> None:
+    table = column.table.name
+    if column.name in {c["name"] for c in inspect(conn).get_columns(table)}:
+        return
+    # PostgreSQL's transactions do not queue as SQLite's do: a second process that also
+    # found the column missing must not fail once the first has added it.
+    guard = " IF NOT EXISTS" if conn.dialect.name == "postgresql" else ""
+    kind = column.type.compile(dialect=conn.dialect)
+    conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN{guard} {column.name} {kind}")
 
 
 def _server_engine(url: str) -> Engine:

@@ -84,6 +84,14 @@ def create_key(db: Database, tenant_name: str) -> str:
     return key
 
 
+def revoke_keys(db: Database, prefix: str) -> int:
+    """Revoke every working key shown as `prefix`; how many. The rows stay, with
+    `revoked_at` set, so the history of a tenant's keys is kept."""
+    live = and_(api_keys.c.prefix == prefix, api_keys.c.revoked_at.is_(None))
+    with db.write() as conn:
+        return int(conn.execute(update(api_keys).where(live).values(revoked_at=now())).rowcount)
+
+
 # --- scenarios -------------------------------------------------------------------------
 
 

@@ -25,6 +25,12 @@ class SolverOutcome:
 def new_highs(options: SolveOptions) -> highspy.Highs:
     h = highspy.Highs()
     h.setOptionValue("output_flag", options.verbose)
+    # Feasibility jump, HiGHS's first MIP heuristic, hunts integer-feasible points by moving
+    # integer variables; our MILPs are continuous flows with a few on/off decisions (fixed
+    # costs, minimum orders, builds) that branch and bound settles at or near the root. Off,
+    # the optima are the same and MILPs solve 20-25 % faster on the shipped instances, 7-12 %
+    # on generated ones of 7k-19k columns (docs/model-notes.md, "HiGHS options").
+    h.setOptionValue("mip_heuristic_run_feasibility_jump", False)
     h.setOptionValue("mip_rel_gap", options.mip_gap)
     if options.time_limit is not None:
         h.setOptionValue("time_limit", float(options.time_limit))

@@ -72,7 +72,8 @@ def test_listed_job_reads_as_its_own_route(
 def test_state_filter_separates_cancelled_from_completed(
     alpha: httpx.Client, completed_job: dict[str, Any]
 ) -> None:
-    cancelled_id = _submit(alpha, slow_lp(), c0("after the slow one"))
+    # two slow items: with two workers both may start, and neither ends before the cancel
+    cancelled_id = _submit(alpha, slow_lp(suppliers=100), slow_lp(suppliers=100, seed=8))
     assert alpha.delete(f"/v1/jobs/{cancelled_id}").json()["state"] == "cancelled"
 
     cancelled = _listed(alpha, state="cancelled")

@@ -91,11 +91,15 @@ def check_size(document: Any, limits: SizeLimits) -> None:
         raise ScenarioError(problems)
 
 
-def solve_checked(document: Any, options: SolveOptions, explain: bool = False) -> dict[str, Any]:
-    """`run_solve` for a document not checked yet (its size was): an invalid one raises
-    ScenarioError, as `check` would, and is read only once, in the solver process."""
-    plan: dict[str, Any] = json_safe(solve(parse_scenario(document), options, explain=explain))
-    return plan
+def solve_checked(
+    document: Any, options: SolveOptions, explain: bool = False
+) -> tuple[str | None, bytes]:
+    """The plan's status and the plan as JSON, for a document not checked yet (its size
+    was): an invalid one raises ScenarioError, as `check` would. The document is read
+    and the plan encoded here, in the solver process, sparing the server both."""
+    plan = json_safe(solve(parse_scenario(document), options, explain=explain))
+    text = json.dumps(plan, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return plan.get("status"), text.encode("utf-8")
 
 
 def run_solve(document: Any, options: SolveOptions, explain: bool = False) -> dict[str, Any]:

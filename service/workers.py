@@ -282,18 +282,17 @@ class SolvePool:
             initargs=(self._memory_mb,),
         )
 
-    async def solve(
-        self, document: Any, options: SolveOptions, explain: bool = False
-    ) -> dict[str, Any]:
-        return await self.call(run_solve, document, options, explain)
-
     async def solve_checked(
         self, document: Any, options: SolveOptions, explain: bool = False
-    ) -> dict[str, Any]:
-        """`solve` of a document not checked yet: ScenarioError if it is invalid."""
-        return await self.call(solve_checked, document, options, explain)
+    ) -> tuple[str | None, bytes]:
+        """The plan's status and its JSON, for a document not checked yet: ScenarioError
+        if it is invalid."""
+        answer: tuple[str | None, bytes] = await self.call(
+            solve_checked, document, options, explain
+        )
+        return answer
 
-    async def call(self, task: Callable[..., dict[str, Any]], *args: Any) -> dict[str, Any]:
+    async def call(self, task: Callable[..., Any], *args: Any) -> Any:
         """`task(*args)` in a solver process (a module-level function: it is pickled).
         PoolFull at once when the queue is full: a client told to come back beats one
         left waiting behind a queue that only grows."""
@@ -302,7 +301,7 @@ class SolvePool:
         self._in_flight += 1
         try:
             future = self._executor.submit(task, *args)
-            plan: dict[str, Any] = await asyncio.wrap_future(future)
+            result = await asyncio.wrap_future(future)
         except BrokenProcessPool:
             log.error("a solver process died; starting new ones")
             self._executor.shutdown(wait=False, cancel_futures=True)
@@ -310,7 +309,7 @@ class SolvePool:
             raise PoolBusy from None
         finally:
             self._in_flight -= 1
-        return plan
+        return result
 
     def close(self) -> None:
         """Drop waiting solves; let running ones (bounded by the time limit) finish."""

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import json
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Body, Header, HTTPException, Query, Request
@@ -147,7 +146,7 @@ async def _solved(
     """The plan's status and its encoded answer."""
     check_size(document, size_limits(settings))
     try:
-        plan = await pool.solve_checked(document, options, explain)
+        status, answer = await pool.solve_checked(document, options, explain)
     except PoolBusy:
         raise HTTPException(
             503, "the solver process was lost; retry", {"Retry-After": "1"}
@@ -155,10 +154,4 @@ async def _solved(
     except PoolFull:
         detail = "too many solves waiting on this server; retry shortly"
         raise HTTPException(503, detail, {"Retry-After": "1"}) from None
-    return plan.get("status"), encode(plan)
-
-
-def encode(plan: dict[str, Any]) -> bytes:
-    """The plan as JSONResponse would send it (compact, UTF-8, no NaN)."""
-    text = json.dumps(plan, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
-    return text.encode("utf-8")
+    return status, answer

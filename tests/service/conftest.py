@@ -20,6 +20,8 @@ from typing import Any
 import httpx
 import pytest
 
+from service.database import Database
+
 REPO = Path(__file__).resolve().parents[2]
 POSTGRES_URL = os.environ.get("MAGNETS_TEST_POSTGRES_URL")
 TENANTS = ("alpha", "beta")
@@ -71,9 +73,11 @@ class Service:
 
 
 def start_service(
-    env: dict[str, str], log: Path, *extra: str, new_session: bool = False
-) -> tuple[subprocess.Popen[bytes], str]:
-    """`magnets serve` on a free port, its output in `log`; its URL once /readyz answers.
+    env: dict[str, str], log: Path, *extra: str, new_session: bool = False,
+    ready: bool = True,
+) -> tuple[subprocess.Popen[bytes], str]:  # fmt: skip
+    """`magnets serve` on a free port, its output in `log`; its URL once /readyz answers
+    200 (or, with `ready=False`, once /healthz answers at all: a test of readiness).
 
     With `new_session` it leads a process group of its own, so that `kill_group` reaches
     its solver processes too; a service that never becomes ready is stopped that way."""
@@ -91,6 +95,9 @@ def start_service(
         if process.poll() is not None:
             raise RuntimeError(f"magnets serve exited: {log.read_text()}")
         try:
+            if not ready:
+                httpx.get(f"{url}/healthz", timeout=2)
+                return process, url
             if httpx.get(f"{url}/readyz", timeout=2).status_code == 200:
                 return process, url
         except httpx.TransportError:
@@ -158,6 +165,15 @@ def running_service(
         yield Service(url, env, keys)
     finally:
         stop_service(process)
+
+
+@pytest.fixture
+def db(backend: str, tmp_path: Path) -> Iterator[Database]:
+    """A fresh database of the backend under test, tables created."""
+    database = Database(database_url(backend, tmp_path))
+    database.create_tables()
+    yield database
+    database.dispose()
 
 
 @pytest.fixture(scope="session")

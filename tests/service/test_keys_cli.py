@@ -3,7 +3,6 @@ against a real server; a database made before keys could be revoked."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -51,14 +50,6 @@ def _listing(env: dict[str, str], *extra: str) -> list[list[str]]:
 
 def _status(url: str, key: str) -> int:
     return httpx.get(f"{url}/v1/scenarios", headers={"X-API-Key": key}, timeout=30).status_code
-
-
-@pytest.fixture
-def db(backend: str, tmp_path: Path) -> Iterator[Database]:
-    database = Database(database_url(backend, tmp_path))
-    database.create_tables()
-    yield database
-    database.dispose()
 
 
 def test_list_shows_prefixes_by_tenant_then_age_and_never_a_key(

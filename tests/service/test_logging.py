@@ -8,7 +8,6 @@ import io
 import json
 import logging
 import subprocess
-import sys
 import time
 import uuid
 from collections.abc import Iterator
@@ -28,7 +27,6 @@ from service.logging_setup import (
 )
 
 from .conftest import (
-    REPO,
     TENANTS,
     Service,
     free_port,
@@ -253,21 +251,7 @@ def _capturing_logger(out: io.StringIO, name: str) -> logging.Logger:
 
 def _serve(env: dict[str, str], log: Path) -> tuple[subprocess.Popen[bytes], str]:
     """`magnets serve`, waited for until alive (not ready: that is what is tested)."""
-    port = free_port()
-    command = [sys.executable, "-m", "optimizer.cli", "serve", "--host", "127.0.0.1",
-               "--port", str(port), "--log-level", "warning"]  # fmt: skip
-    with log.open("wb") as out:
-        process = subprocess.Popen(command, cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            httpx.get(f"{url}/healthz", timeout=2)
-            return process, url
-        except httpx.TransportError:
-            time.sleep(0.2)
-    stop_service(process)
-    raise RuntimeError(f"magnets serve did not start: {log.read_text()}")
+    return start_service(env, log, ready=False)
 
 
 def test_unreachable_postgresql_is_alive_but_not_ready(tmp_path: Path) -> None:

@@ -4,8 +4,6 @@ no plan written for a cancelled job."""
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -15,18 +13,9 @@ from service import queries, store
 from service.database import Database
 from service.tables import job_items
 
-from .conftest import database_url
 from .scenarios import c0
 
 PLAN = {"status": "optimal", "objective": 1.0}
-
-
-@pytest.fixture
-def db(backend: str, tmp_path: Path) -> Iterator[Database]:
-    database = Database(database_url(backend, tmp_path))
-    database.create_tables()
-    yield database
-    database.dispose()
 
 
 def _submit(db: Database, names: list[str]) -> tuple[int, str]:

@@ -6,6 +6,7 @@ WORKDIR /app
 COPY pyproject.toml README.md ./
 COPY optimizer ./optimizer
 COPY service ./service
+COPY cli ./cli
 COPY instances ./instances
 RUN pip install --no-cache-dir . "dask[distributed]==2026.8.0"
 # Not root: `magnets serve` with the default SQLite database writes ./magnets.db here.

@@ -37,12 +37,12 @@ sys.path.insert(0, str(HERE))
 
 from generator import generate  # noqa: E402
 
-from optimizer.build import build_model  # noqa: E402
-from optimizer.hot_start import HotStartSolver, plans_agree  # noqa: E402
-from optimizer.insight_cli import ProgressBar  # noqa: E402
-from optimizer.loading import parse_scenario  # noqa: E402
+from cli.insight import ProgressBar  # noqa: E402
+from optimizer.model.build import build_model  # noqa: E402
+from optimizer.scenario.parsing import parse_scenario  # noqa: E402
 from optimizer.solve import model_size  # noqa: E402
-from optimizer.sweep import (  # noqa: E402
+from optimizer.whatif.hot_start import HotStartSolver, plans_agree  # noqa: E402
+from optimizer.whatif.sweep import (  # noqa: E402
     base_document,
     expand_members,
     parse_sweep_spec,

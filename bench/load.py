@@ -123,7 +123,7 @@ def _free_port() -> int:
 
 
 def _magnets(*args: str, env: dict[str, str], log: Path | None = None) -> Any:
-    command = [sys.executable, "-m", "optimizer.cli", *args]
+    command = [sys.executable, "-m", "cli.main", *args]
     if log is None:
         return subprocess.run(
             command, cwd=ROOT, env=env, capture_output=True, text=True, check=True

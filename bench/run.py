@@ -41,8 +41,8 @@ print(json.dumps({"run_s": run_s, "objective": h.getInfo().objective_function_va
 
 PYOMO_ROUTE = """
 import json, sys
-from optimizer.loading import load_scenario
-from optimizer.pyomo_solve import solve_pyomo
+from optimizer.scenario.loading import load_scenario
+from optimizer.model.pyomo_solve import solve_pyomo
 print(json.dumps(solve_pyomo(load_scenario(sys.argv[1]))))
 """
 

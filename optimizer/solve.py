@@ -5,13 +5,13 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from . import highs_backend as backend
-from .build import build_model
-from .explain import explain_outcome
-from .options import SolveOptions
-from .plan import empty_plan, solution_plan
-from .scenario import Scenario
-from .status import PlanStatus
+from optimizer.insight.explain import explain_outcome
+from optimizer.model import highs_backend as backend
+from optimizer.model.build import build_model
+from optimizer.model.plan import empty_plan, solution_plan
+from optimizer.model.status import PlanStatus
+from optimizer.options import SolveOptions
+from optimizer.scenario.schema import Scenario
 
 
 def solve(

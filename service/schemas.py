@@ -22,9 +22,8 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from optimizer.scenario import Scenario as ScenarioModel  # its JSON schema only
-from optimizer.status import PlanStatus
-
+from .solving import PlanStatus
+from .solving import ScenarioSchema as ScenarioModel  # its JSON schema only
 from .tables import ItemState, JobState
 
 
@@ -375,7 +374,7 @@ class WhyOutcome(BaseModel):
 
 
 class WhyResult(BaseModel):
-    """The plan with and without one source (`optimizer.why`)."""
+    """The plan with and without one source (`optimizer.whatif.why`)."""
 
     excluded: dict[str, Any] = Field(description='{"kind", "id", "suppliers", "plants"}')
     base: WhyOutcome

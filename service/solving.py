@@ -12,28 +12,29 @@ from dataclasses import dataclass
 from typing import Any
 
 from optimizer.errors import Problem, ScenarioError, pointer
-from optimizer.frontier import default_caps, frontier_point, non_dominated
-from optimizer.loading import parse_scenario
+from optimizer.model.plan import empty_plan
+from optimizer.model.status import PlanStatus
 from optimizer.options import SolveOptions
-from optimizer.plan import empty_plan
-from optimizer.report import render_job_report
-from optimizer.shocks import OriginShareShock, SpecError, apply_shocks
+from optimizer.report.render import render_job_report
+from optimizer.scenario.parsing import parse_scenario
+from optimizer.scenario.schema import Scenario as ScenarioSchema
 from optimizer.solve import solve
-from optimizer.status import PlanStatus
-from optimizer.sweep import (
+from optimizer.whatif.frontier import default_caps, frontier_point, non_dominated
+from optimizer.whatif.shocks import OriginShareShock, SpecError, apply_shocks
+from optimizer.whatif.sweep import (
     base_document,
     expand_members,
     parse_sweep_spec,
     shortage_by_sector,
     statistics,
 )
-from optimizer.why import exclusion, why
+from optimizer.whatif.why import exclusion, why
 
 __all__ = [
     "Problem", "ScenarioError", "SizeLimits", "SolveOptions", "check", "check_size", "pointer",
     "run_solve", "solve_checked",
     "check_exclusion", "run_why", "sweep_items", "frontier_items", "job_statistics",
-    "frontier_of", "job_report",
+    "frontier_of", "job_report", "PlanStatus", "ScenarioSchema",
 ]  # fmt: skip
 
 
@@ -124,7 +125,7 @@ def check_exclusion(document: Any, exclude: dict[str, str], limits: SizeLimits) 
 
 
 def run_why(document: Any, exclude: dict[str, str], options: SolveOptions) -> dict[str, Any]:
-    """The plan's cost and shortage with and without one source (optimizer.why); the
+    """The plan's cost and shortage with and without one source (optimizer.whatif.why); the
     request was checked with `check_exclusion` first."""
     result: dict[str, Any] = json_safe(why(document, **exclude, options=options))
     return result
@@ -237,7 +238,7 @@ def frontier_of(plans: list[tuple[str, dict[str, Any]]]) -> dict[str, Any] | Non
 
 
 def job_report(plans: list[tuple[str, dict[str, Any]]]) -> str:
-    """A self-contained HTML page comparing the job's plans (optimizer.report)."""
+    """A self-contained HTML page comparing the job's plans (optimizer.report.render)."""
     return render_job_report(plans)
 
 

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from optimizer.explain import explain_plan
-from optimizer.loading import parse_scenario
+from optimizer.insight.explain import explain_plan
+from optimizer.scenario.parsing import parse_scenario
 from tests.tiny import solve_doc
 
 Key = tuple[str, str | None, str | None]

@@ -8,21 +8,15 @@ import subprocess
 import sys
 from pathlib import Path
 
-import pytest
+from tests.paths import conformance
 
-SHARED = Path(
-    os.environ.get("MAGNETS_CONFORMANCE", Path(__file__).parents[2] / "shared" / "conformance")
-)
 MAGNETS = shutil.which("magnets", path=str(Path(sys.executable).parent)) or shutil.which("magnets")
 
 
-@pytest.mark.skipif(
-    not (SHARED / "check.sh").exists(), reason="shared conformance folder not beside the checkout"
-)
 def test_shared_conformance_script_passes() -> None:
     assert MAGNETS, "the magnets command is not installed"
     run = subprocess.run(
-        ["bash", str(SHARED / "check.sh")],
+        ["bash", str(conformance() / "check.sh")],
         env={**os.environ, "MAGNETS": MAGNETS},
         capture_output=True,
         text=True,

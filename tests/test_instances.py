@@ -17,7 +17,7 @@ from typing import Any
 
 import pytest
 
-from optimizer.loading import load_scenario
+from optimizer.scenario.loading import load_scenario
 from optimizer.solve import solve
 
 INSTANCES = Path(__file__).resolve().parents[1] / "instances"

@@ -15,16 +15,16 @@ from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.paths import ROOT, conformance
+
 PLANS = ROOT / "tests" / "data" / "plans"
-CONFORMANCE = ROOT.parent / "shared" / "conformance" / "scenarios"
 MAGNETS = shutil.which("magnets", path=str(Path(sys.executable).parent)) or "magnets"
 TIMINGS = re.compile(r'"timings":\{[^}]*\}')
 
 
 def _scenario(stem: str) -> Path:
     shipped = ROOT / "instances" / f"{stem}.json"
-    return shipped if shipped.exists() else CONFORMANCE / f"{stem}.json"
+    return shipped if shipped.exists() else conformance() / "scenarios" / f"{stem}.json"
 
 
 def _cases() -> list[tuple[str, str]]:
@@ -34,9 +34,9 @@ def _cases() -> list[tuple[str, str]]:
 def test_every_shipped_and_conformance_scenario_has_a_recorded_plan() -> None:
     stems = {stem for stem, _ in _cases()}
     shipped = {p.stem for p in (ROOT / "instances").glob("*.json") if ".meta" not in p.name}
-    conformance = {p.stem for p in CONFORMANCE.glob("*.json")}
-    assert conformance, f"no conformance scenarios at {CONFORMANCE}"
-    assert stems == shipped | conformance
+    shared = {p.stem for p in (conformance() / "scenarios").glob("*.json")}
+    assert shared
+    assert stems == shipped | shared
 
 
 @pytest.mark.parametrize(("stem", "kind"), _cases())

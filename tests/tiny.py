@@ -11,9 +11,9 @@ from typing import Any
 
 import pytest
 
-from optimizer.loading import parse_scenario
+from optimizer.model.plan import TABLES, TERMS
 from optimizer.options import SolveOptions
-from optimizer.plan import TABLES, TERMS
+from optimizer.scenario.parsing import parse_scenario
 from optimizer.solve import solve
 
 COUNTRIES = ("CN", "JP", "IN", "VN")

@@ -33,7 +33,7 @@ def magnets(
 ) -> subprocess.CompletedProcess[str]:
     """The `magnets` command line, from the source tree (so `service` is importable)."""
     return subprocess.run(
-        [sys.executable, "-m", "optimizer.cli", *args],
+        [sys.executable, "-m", "cli.main", *args],
         cwd=REPO, env=env, capture_output=True, text=True, timeout=timeout, check=False,
     )  # fmt: skip
 
@@ -82,7 +82,7 @@ def start_service(
     With `new_session` it leads a process group of its own, so that `kill_group` reaches
     its solver processes too; a service that never becomes ready is stopped that way."""
     port = free_port()
-    command = [sys.executable, "-m", "optimizer.cli", "serve", "--host", "127.0.0.1",
+    command = [sys.executable, "-m", "cli.main", "serve", "--host", "127.0.0.1",
                "--port", str(port), "--log-level", "warning", *extra]  # fmt: skip
     with log.open("wb") as out:
         process = subprocess.Popen(

@@ -9,8 +9,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from .conftest import Service, wait_for_job
-from .scenarios import c0, slow_lp
+from tests.service.conftest import Service, wait_for_job
+from tests.service.scenarios import c0, slow_lp
 
 SLOW = {"scenarios": [slow_lp()], "options": {"time_limit": 60}}
 

@@ -13,11 +13,10 @@ from typing import Any
 import pytest
 import yaml
 
-from optimizer.cli import _parser
-from service.cli import serve_command
+from cli.main import _parser
+from cli.service import serve_command
 from service.settings import Settings, SettingsError, load_settings
-
-from .conftest import REPO
+from tests.service.conftest import REPO
 
 COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
 SERVICES: dict[str, Any] = COMPOSE["services"]
@@ -98,7 +97,7 @@ def test_the_api_command_is_magnets_serve() -> None:
     assert "entrypoint" not in SERVICES["api"]  # the image's: magnets
     assert 'ENTRYPOINT ["magnets"]' in DOCKERFILE
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["magnets"] == "optimizer.cli:main"
+    assert scripts["magnets"] == "cli.main:main"
     args = _parser().parse_args(SERVICES["api"]["command"])
     assert args.handler is serve_command
     assert (args.host, args.port, args.no_auth) == ("0.0.0.0", 8000, False)

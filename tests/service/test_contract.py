@@ -30,9 +30,8 @@ from schemathesis.specs.openapi.checks import (
 
 from service.app import create_app
 from service.settings import Settings
-
-from .conftest import Service, running_service, wait_for_job
-from .scenarios import c0
+from tests.service.conftest import Service, running_service, wait_for_job
+from tests.service.scenarios import c0
 
 EXAMPLES = 100
 OPENAPI = create_app(Settings(database_url="sqlite://")).openapi()  # as served: checked below

@@ -20,11 +20,10 @@ from typing import Any
 import httpx
 import pytest
 
-from optimizer.loading import parse_scenario
+from optimizer.scenario.parsing import parse_scenario
 from optimizer.solve import solve
 from tests.random_scenarios import random_scenario
-
-from .conftest import (
+from tests.service.conftest import (
     REPO,
     Service,
     free_port,
@@ -34,7 +33,7 @@ from .conftest import (
     stop_service,
     wait_for_job,
 )
-from .scenarios import C0_OBJECTIVE, c0, slow_lp
+from tests.service.scenarios import C0_OBJECTIVE, c0, slow_lp
 
 DASK = shutil.which("dask", path=os.pathsep.join([str(Path(sys.executable).parent),
                                                   os.environ.get("PATH", "")]))  # fmt: skip

@@ -9,8 +9,8 @@ from pathlib import Path
 
 import httpx
 
-from .conftest import mint_key, service_env, start_service, stop_service, wait_for_job
-from .scenarios import c0, slow_lp
+from tests.service.conftest import mint_key, service_env, start_service, stop_service, wait_for_job
+from tests.service.scenarios import c0, slow_lp
 
 
 def test_a_restarted_service_finishes_the_interrupted_job(tmp_path: Path) -> None:

@@ -21,14 +21,13 @@ import httpx
 import pytest
 import sqlalchemy
 
-from optimizer.loading import parse_scenario
+from optimizer.scenario.parsing import parse_scenario
 from optimizer.solve import solve
 from service import queries, store
 from service.database import Database
 from tests.random_scenarios import random_scenario
-
-from .conftest import database_url, kill_group, mint_key, service_env, start_service
-from .scenarios import C0_OBJECTIVE, c0, slow_lp
+from tests.service.conftest import database_url, kill_group, mint_key, service_env, start_service
+from tests.service.scenarios import C0_OBJECTIVE, c0, slow_lp
 
 TERMINAL = ("completed", "failed", "cancelled")
 JOBS = 20

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import httpx
 
-from .conftest import Service
+from tests.service.conftest import Service
 
 
 def test_healthz_needs_no_key(service: Service) -> None:

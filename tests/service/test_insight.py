@@ -10,8 +10,8 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import wait_for_job
-from .scenarios import C0_OBJECTIVE, c0
+from tests.service.conftest import wait_for_job
+from tests.service.scenarios import C0_OBJECTIVE, c0
 
 INFEASIBLE = Path(__file__).resolve().parents[2] / "instances" / "india-2025-infeasible.json"
 

@@ -8,8 +8,8 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import Service, mint_key, wait_for_job
-from .scenarios import c0, slow_lp
+from tests.service.conftest import Service, mint_key, wait_for_job
+from tests.service.scenarios import c0, slow_lp
 
 JOB_FIELDS = {
     "id", "state", "solved", "failed", "total", "options", "created_at", "started_at",

@@ -9,11 +9,10 @@ import uuid
 import httpx
 import pytest
 
-from optimizer.loading import parse_scenario
+from optimizer.scenario.parsing import parse_scenario
 from optimizer.solve import solve
-
-from .conftest import Service, wait_for_job
-from .scenarios import C0_OBJECTIVE, c0
+from tests.service.conftest import Service, wait_for_job
+from tests.service.scenarios import C0_OBJECTIVE, c0
 
 TERMS = ["purchase", "fixed", "production", "subsidy", "build", "holding", "shortage"]
 

@@ -25,8 +25,7 @@ from service.logging_setup import (
     RequestLog,
     log_event,
 )
-
-from .conftest import (
+from tests.service.conftest import (
     TENANTS,
     Service,
     free_port,
@@ -36,7 +35,7 @@ from .conftest import (
     stop_service,
     wait_for_job,
 )
-from .scenarios import c0
+from tests.service.scenarios import c0
 
 REQUIRED = {"ts", "level", "logger", "message"}
 

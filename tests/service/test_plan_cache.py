@@ -11,9 +11,8 @@ import pytest
 from service.deps import KnownKeys
 from service.plan_cache import PlanCache, request_key, wants_fresh
 from service.solving import SolveOptions
-
-from .conftest import Service, running_service
-from .scenarios import C0_OBJECTIVE, c0
+from tests.service.conftest import Service, running_service
+from tests.service.scenarios import C0_OBJECTIVE, c0
 
 HEADER = "X-Plan-Cache"
 

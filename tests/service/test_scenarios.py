@@ -6,8 +6,8 @@ import uuid
 
 import httpx
 
-from .conftest import Service
-from .scenarios import c0
+from tests.service.conftest import Service
+from tests.service.scenarios import c0
 
 
 def test_create_then_get_returns_the_document(alpha: httpx.Client) -> None:
@@ -34,7 +34,7 @@ def test_invalid_scenario_is_not_stored(alpha: httpx.Client) -> None:
 def test_list_pages_newest_first(service: Service) -> None:
     with service.client(None) as anonymous:
         tenant = f"pager-{uuid.uuid4().hex[:8]}"
-        from .conftest import mint_key
+        from tests.service.conftest import mint_key
 
         anonymous.headers["X-API-Key"] = mint_key(tenant, service.env)
         ids = [anonymous.post("/v1/scenarios", json=c0(f"n{i}")).json()["id"] for i in range(5)]

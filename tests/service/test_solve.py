@@ -8,8 +8,8 @@ from collections.abc import Iterator
 import httpx
 import pytest
 
-from .conftest import Service
-from .scenarios import C0_OBJECTIVE, c0
+from tests.service.conftest import Service
+from tests.service.scenarios import C0_OBJECTIVE, c0
 
 
 def test_solve_returns_the_plan(alpha: httpx.Client) -> None:

@@ -11,8 +11,8 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import Service, running_service
-from .scenarios import c0, slow_lp
+from tests.service.conftest import Service, running_service
+from tests.service.scenarios import c0, slow_lp
 
 HEADER = "X-Plan-Cache"
 

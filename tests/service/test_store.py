@@ -12,8 +12,7 @@ from sqlalchemy import inspect, select
 from service import queries, store
 from service.database import Database
 from service.tables import job_items
-
-from .scenarios import c0
+from tests.service.scenarios import c0
 
 PLAN = {"status": "optimal", "objective": 1.0}
 

@@ -9,8 +9,8 @@ from typing import Any
 import httpx
 import pytest
 
-from .conftest import Service, wait_for_job
-from .scenarios import c0
+from tests.service.conftest import Service, wait_for_job
+from tests.service.scenarios import c0
 
 V1_ROUTES = [
     ("POST", "/v1/solve"),

@@ -11,8 +11,7 @@ import pytest
 from service import queries, store
 from service.database import Database
 from service.workers import LocalPool, Outcome, _stored, plan_summary
-
-from .scenarios import C0_OBJECTIVE, c0
+from tests.service.scenarios import C0_OBJECTIVE, c0
 
 PLAN = {"status": "optimal", "objective": 5.0, "timings": {"total_s": 0.1}, "flows": [1, 2]}
 

@@ -1,0 +1,203 @@
+"""`magnets` command line: solve, validate and export here; the other commands come from
+the modules beside this one (workbook, insight, report, service)."""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+from cli.exit_status import EXIT_INVALID, EXIT_OK, OptionError, exit_status
+from cli.insight import add_commands as add_insight_commands
+from cli.report import add_commands as add_report_commands
+from cli.service import add_commands as add_service_commands
+from cli.workbook import add_commands as add_workbook_commands
+from optimizer.errors import ScenarioError
+from optimizer.model.export import export_model
+from optimizer.options import SolveOptions
+from optimizer.report.summary import format_summary
+from optimizer.scenario.loading import load_scenario
+from optimizer.solve import solve
+
+
+def _parser() -> argparse.ArgumentParser:
+    top = argparse.ArgumentParser(
+        prog="magnets",
+        description="Least-cost sourcing plans for rare-earth permanent magnets (MODEL.md).",
+        epilog="Exit status: 0 a plan was produced (whatever its status), 2 the scenario was rejected, "
+        "1 anything else (unreadable output path, …).",
+    )
+    sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    s = sub.add_parser(
+        "solve",
+        help="solve a scenario and print its plan",
+        description="Solve a scenario "
+        "(JSON, YAML or an Excel workbook) and print the plan as JSON, or a short summary with --format table.",
+    )
+    s.add_argument("scenario", help="scenario file (.json, .yaml, .yml or .xlsx)")
+    s.add_argument(
+        "--time-limit",
+        type=float,
+        metavar="S",
+        help="seconds; the best plan found by then comes back with status time_limit",
+    )
+    s.add_argument(
+        "--mip-gap",
+        type=float,
+        default=1e-6,
+        metavar="G",
+        help="relative MIP gap at which a MILP counts as solved (default 1e-6)",
+    )
+    s.add_argument(
+        "--threads", type=int, metavar="N", help="HiGHS threads (default: HiGHS chooses)"
+    )
+    s.add_argument("--out", metavar="PLAN.json", help="write the plan JSON here instead of stdout")
+    s.add_argument(
+        "--format",
+        choices=("json", "table"),
+        default="json",
+        help="json: the full plan (default); table: cost terms, origin shares, shortages, licence use",
+    )
+    s.add_argument(
+        "--xlsx",
+        metavar="PLAN.xlsx",
+        help="also write the plan as an Excel workbook: a summary sheet and a sheet per table",
+    )
+    s.add_argument(
+        "--explain",
+        action="store_true",
+        help="add marginal_values (what one more unit of each binding limit is worth) to a "
+        "plan with a solution, or diagnosis (an irreducible set of conflicting limits) to an "
+        "infeasible one",
+    )
+    s.add_argument("--verbose", action="store_true", help="show HiGHS's log on stderr")
+    s.add_argument(
+        "--pretty",
+        action="store_true",
+        help="indent the plan JSON (the default at a terminal; files and pipes get compact JSON)",
+    )
+
+    e = sub.add_parser(
+        "export",
+        help="write the exact model `solve` hands to HiGHS",
+        description="Write the model of a scenario, with rows and columns named after "
+        "MODEL.md's symbols and the scenario's ids. Give --mps, --lp or both.",
+    )
+    e.add_argument("scenario", help="scenario file (.json, .yaml, .yml or .xlsx)")
+    e.add_argument("--mps", metavar="FILE", help="write free-format MPS here")
+    e.add_argument("--lp", metavar="FILE", help="write CPLEX LP format here")
+
+    v = sub.add_parser(
+        "validate",
+        help="check a scenario without solving it",
+        description="Check a scenario against MODEL.md §1; exit 0 when valid, 2 with every "
+        "problem on stderr otherwise.",
+    )
+    v.add_argument("scenario", help="scenario file (.json, .yaml, .yml or .xlsx)")
+
+    add_workbook_commands(sub)
+    add_insight_commands(sub)
+    add_report_commands(sub)
+    add_service_commands(sub)
+    return top
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = _parser().parse_args(argv)
+    try:
+        return _dispatch(args)
+    except (ScenarioError, OptionError, OSError) as exc:
+        return exit_status(exc, args.command, failure_prefix="magnets")
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "solve":
+        return _solve(args)
+    if args.command == "export":
+        return _export(args)
+    if args.command == "validate":
+        scenario = load_scenario(args.scenario)
+        print(f"{args.scenario}: valid ({scenario.name})")
+        return EXIT_OK
+    return int(args.handler(args))
+
+
+def _solve(args: argparse.Namespace) -> int:
+    options = _options(args)
+    scenario = load_scenario(args.scenario)
+    with _solver_log_to_stderr(args.verbose):
+        plan = solve(scenario, options, explain=args.explain)
+    text = format_summary(plan) if args.format == "table" else _plan_json(plan, args)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    else:
+        sys.stdout.write(text + "\n")
+    if args.xlsx:
+        from optimizer.report.plan_workbook import (
+            write_plan_workbook,  # pandas: only when asked for
+        )
+
+        write_plan_workbook(plan, args.xlsx)
+    return EXIT_OK
+
+
+def _plan_json(plan: dict, args: argparse.Namespace) -> str:
+    """Indented for a person at a terminal; compact for files and pipes, where indenting
+    a large plan would cost more than the rest of the run outside the solver."""
+    pretty = args.pretty or (not args.out and sys.stdout.isatty())
+    return json.dumps(plan, indent=1) if pretty else json.dumps(plan, separators=(",", ":"))
+
+
+@contextlib.contextmanager
+def _solver_log_to_stderr(active: bool) -> Iterator[None]:
+    """HiGHS logs to file descriptor 1; keep stdout for the plan alone."""
+    if not active:
+        yield
+        return
+    sys.stdout.flush()
+    saved = os.dup(1)
+    os.dup2(2, 1)
+    try:
+        yield
+    finally:
+        sys.stdout.flush()
+        os.dup2(saved, 1)
+        os.close(saved)
+
+
+def _options(args: argparse.Namespace) -> SolveOptions:
+    from pydantic import ValidationError
+
+    try:
+        return SolveOptions(
+            time_limit=args.time_limit,
+            mip_gap=args.mip_gap,
+            threads=args.threads,
+            verbose=args.verbose,
+        )
+    except ValidationError as exc:
+        reasons = [
+            f"bad option --{str(e['loc'][0]).replace('_', '-')}: {e['msg']} (got {e.get('input')})"
+            for e in exc.errors()
+        ]
+        raise OptionError("; ".join(reasons)) from None
+
+
+def _export(args: argparse.Namespace) -> int:
+    if not args.mps and not args.lp:
+        print("magnets export: give --mps FILE, --lp FILE or both", file=sys.stderr)
+        return EXIT_INVALID
+    scenario = load_scenario(args.scenario)
+    for path in (args.mps, args.lp):
+        if path:
+            export_model(scenario, path)
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

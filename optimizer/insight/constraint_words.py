@@ -1,0 +1,225 @@
+"""The model's rows in MODEL.md's words: which scenario limit a row states, and a sentence.
+
+Every row block of `build.py` maps to one constraint name of MODEL.md §3 and to the ids
+that pick one instance of it, e.g. row `supplier_capacity(jp_smco,2025-Q3)` states the
+limit ("supplier_capacity", "jp_smco", "2025-Q3"). Ids made of two scenario ids are
+joined with "/" ("smco/defence" for the demand of sector defence for smco).
+
+Two families are material-flow identities rather than limits (`stock_balance` and the
+`supply_total` definition); they hold in every plan and have no entry here.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import numpy as np
+
+from optimizer.model.indexing import ScenarioIndex
+from optimizer.model.lp import RowBlock
+
+# row block → (MODEL.md constraint name, index fields that make up its id)
+LIMITS: dict[str, tuple[str, tuple[str, ...]]] = {
+    "demand": ("demand", ("product", "sector")),
+    "supplier_capacity": ("supplier_capacity", ("supplier",)),
+    "order_capacity": ("supplier_capacity", ("supplier",)),  # Σ buy <= capacity · order
+    "min_order": ("min_order", ("supplier",)),
+    "plant_capacity": ("plant_capacity", ("plant",)),
+    "build_once": ("build_once", ("plant",)),
+    "licence_cover": ("licence_required", ("supplier", "product")),
+    "licence_quantity": ("licence", ("licence",)),
+    "origin_share": ("origin_share", ("origin",)),
+    "supplier_share": ("supplier_share", ("supplier", "product")),
+    "safety_stock": ("safety_stock", ("product",)),
+    "budget": ("budget", ()),
+    "subsidy": ("subsidy", ("plant",)),
+}
+IDENTITIES = ("stock_balance", "supply_total")
+
+
+@dataclass(frozen=True)
+class Limit:
+    """One limit of the scenario: a MODEL.md constraint name, its id and its period label."""
+
+    constraint: str
+    id: str | None
+    period: str | None
+
+
+def _labels(ix: ScenarioIndex) -> dict[str, list[str]]:
+    return {
+        "supplier": ix.supplier_ids, "product": ix.product_ids, "plant": ix.plant_ids,
+        "licence": ix.licence_ids, "origin": ix.country_ids, "sector": ix.sector_ids,
+    }  # fmt: skip
+
+
+def block_limits(block: RowBlock, ix: ScenarioIndex, rows: np.ndarray | None = None) -> list[Limit]:
+    """The limit each row of a block states (the block must be in LIMITS): every row in
+    order, or only `rows`."""
+    constraint, fields = LIMITS[block.name]
+    rows = np.arange(block.size) if rows is None else rows
+    labels = _labels(ix)
+    columns = [_ids(labels[f], block.index[f][rows]) for f in fields]
+    none: list[str | None] = [None] * len(rows)
+    ids: list[str | None] = (
+        ["/".join(parts) for parts in zip(*columns, strict=True)] if fields else none
+    )
+    periods: list[str | None] = (
+        list(_ids(ix.periods, block.index["period"][rows])) if "period" in block.index else none
+    )
+    return [Limit(constraint, i, t) for i, t in zip(ids, periods, strict=True)]
+
+
+def _ids(labels: list[str], positions: np.ndarray) -> list[str]:
+    return [labels[i] for i in positions.tolist()]
+
+
+# -- sentences -----------------------------------------------------------------------
+def amount(value: float) -> str:
+    """5000 → '5,000'; 12.5 → '12.5': thousands separated, at most two decimals."""
+    text = f"{value:,.2f}".rstrip("0").rstrip(".")
+    return "0" if text in ("-0", "") else text
+
+
+def percent(share: float) -> str:
+    return f"{100 * share:.4g} %"
+
+
+Describer = Callable[[ScenarioIndex, dict[str, int]], str]
+
+
+def row_text(block: RowBlock, row: int, ix: ScenarioIndex) -> str:
+    """One sentence for row `row` of `block`, naming the scenario's ids and numbers."""
+    pos = {k: int(a[row]) for k, a in block.index.items()}
+    return _DESCRIBE[block.name](ix, pos)
+
+
+def lead_time_text(ix: ScenarioIndex, supplier: int, period: int) -> str:
+    s = ix.scenario.suppliers[supplier]
+    return (
+        f"{s.id} cannot deliver in {ix.periods[period]}: its lead time is "
+        f"{s.lead_time} period{'s' if s.lead_time != 1 else ''}"
+    )
+
+
+def _demand(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    p, e, t = pos["product"], pos["sector"], pos["period"]
+    return (
+        f"demand of {ix.sector_ids[e]} for {ix.product_ids[p]}: "
+        f"{amount(ix.demand[p, e, t])} kg in {ix.periods[t]}, met or short"
+    )
+
+
+def _supplier_capacity(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    s, t = pos["supplier"], pos["period"]
+    text = f"capacity of {ix.supplier_ids[s]}: {amount(ix.supplier_capacity[s, t])} kg in {ix.periods[t]}"
+    gates = [
+        why
+        for why, on in (
+            ("under its contract", ix.fixed_cost[s] > 0),
+            ("in a period with an order", ix.min_order[s] > 0),
+        )
+        if on
+    ]
+    return f"{text}, only {' and '.join(gates)}" if gates else text
+
+
+def _min_order(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    s, t = pos["supplier"], pos["period"]
+    return (
+        f"minimum order of {ix.supplier_ids[s]}: {amount(ix.min_order[s])} kg in "
+        f"{ix.periods[t]} if it delivers at all"
+    )
+
+
+def _plant_capacity(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    k, t = pos["plant"], pos["period"]
+    plant = ix.scenario.plants[k]
+    cap = f"capacity of {plant.id}: {amount(ix.plant_capacity[k, t])} kg in {ix.periods[t]}"
+    if plant.existing:
+        return cap
+    latest = t - plant.build_lead
+    if latest < plant.earliest_build:
+        return (
+            f"capacity of {plant.id} in {ix.periods[t]}: none, since a plant built from "
+            f"{ix.periods[plant.earliest_build]} on with a build lead of {plant.build_lead} "
+            "cannot produce by then"
+        )
+    return f"{cap}, only if built by {ix.periods[latest]} (build lead {plant.build_lead})"
+
+
+def _build_once(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    return f"{ix.plant_ids[pos['plant']]} is built at most once"
+
+
+def _licence_cover(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    s, p, t = pos["supplier"], pos["product"], pos["period"]
+    sid, pid, label = ix.supplier_ids[s], ix.product_ids[p], ix.periods[t]
+    covering = [
+        lic.id
+        for lic in ix.scenario.licences
+        if sid in lic.suppliers
+        and (lic.products is None or pid in lic.products)
+        and (lic.periods is None or label in lic.periods)
+    ]
+    if not covering:
+        return f"{sid} delivers {pid} only under a licence, and no licence covers {label}"
+    return f"{sid} delivers {pid} in {label} only under licence {', '.join(covering)}"
+
+
+def _licence_quantity(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    lic = ix.scenario.licences[pos["licence"]]
+    return f"licence {lic.id}: {amount(lic.quantity)} kg in all"
+
+
+def _origin_share(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    o, t = ix.country_ids[pos["origin"]], pos["period"]
+    share = ix.scenario.policy.max_origin_share[o]
+    return f"origin {o}: at most {percent(share)} of all supply in {ix.periods[t]}"
+
+
+def _supplier_share(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    s, p = ix.supplier_ids[pos["supplier"]], ix.product_ids[pos["product"]]
+    share = ix.scenario.policy.max_supplier_share
+    return f"{s}: at most {percent(share)} of all deliveries of {p} over the horizon"
+
+
+def _safety_stock(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    p, t = pos["product"], pos["period"]
+    return (
+        f"safety stock of {ix.product_ids[p]}: {amount(ix.min_inventory[p])} kg "
+        f"at the end of {ix.periods[t]}"
+    )
+
+
+def _budget(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    t = pos["period"]
+    budget = ix.budget
+    cap = 0.0 if budget is None else float(budget[t])
+    return f"budget: {amount(cap)} {ix.scenario.currency} in {ix.periods[t]}"
+
+
+def _subsidy(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    plant = ix.scenario.plants[pos["plant"]]
+    return (
+        f"incentive of {plant.id}: at most {amount(plant.incentive)} "
+        f"{ix.scenario.currency} per kg produced"
+    )
+
+
+_DESCRIBE: dict[str, Describer] = {
+    "demand": _demand,
+    "supplier_capacity": _supplier_capacity,
+    "order_capacity": _supplier_capacity,
+    "min_order": _min_order,
+    "plant_capacity": _plant_capacity,
+    "build_once": _build_once,
+    "licence_cover": _licence_cover,
+    "licence_quantity": _licence_quantity,
+    "origin_share": _origin_share,
+    "supplier_share": _supplier_share,
+    "safety_stock": _safety_stock,
+    "budget": _budget,
+    "subsidy": _subsidy,
+}

@@ -1,0 +1,43 @@
+"""Builds the model of MODEL.md §3 from a scenario, family by family, as arrays."""
+
+from __future__ import annotations
+
+from optimizer.model import constraints_flow as flow
+from optimizer.model import constraints_policy as policy
+from optimizer.model import variables as var
+from optimizer.model.indexing import ScenarioIndex
+from optimizer.model.lp import LinearModel
+from optimizer.scenario.schema import Scenario
+
+
+def build_model(scenario: Scenario) -> tuple[LinearModel, ScenarioIndex]:
+    ix = ScenarioIndex(scenario)
+    m = LinearModel()
+    v = {
+        "buy": var.add_buy(m, ix),
+        "make": var.add_make(m, ix),
+        "use": var.add_use(m, ix),
+        "inv": var.add_inventory(m, ix),
+        "short": var.add_shortage(m, ix),
+    }
+    v["lic"] = var.add_licence_use(m, ix, v["buy"])
+    v["active"] = var.add_active(m, ix)
+    v["order"] = var.add_order(m, ix)
+    v["build"] = var.add_build(m, ix)
+    v["subsidy"] = var.add_subsidy(m, ix)
+    v["supply_total"] = var.add_supply_total(m, ix)
+
+    flow.add_stock_balance(m, ix, v)
+    flow.add_demand_balance(m, ix, v)
+    flow.add_supplier_capacity(m, ix, v)
+    flow.add_min_order(m, ix, v)
+    flow.add_plant_capacity(m, ix, v)
+    flow.add_build_once(m, ix, v)
+    policy.add_licence_cover(m, ix, v)
+    policy.add_licence_limits(m, ix, v)
+    policy.add_origin_share_caps(m, ix, v)
+    policy.add_supplier_share_caps(m, ix, v)
+    policy.add_safety_stock(m, ix, v)
+    policy.add_budget(m, ix, v)
+    policy.add_subsidy_limits(m, ix, v)
+    return m, ix

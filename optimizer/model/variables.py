@@ -1,0 +1,139 @@
+"""The decision variables of MODEL.md §3, one function per family.
+
+Columns exist only where the model allows a non-zero value (a supplier's offers from
+its lead time on, consumption of an allowed origin where there is demand, stock of an
+origin that can ever hold the product). Omitting forced zeros leaves the optimum
+unchanged and keeps large scenarios small.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from optimizer.model.indexing import ScenarioIndex
+from optimizer.model.lp import LinearModel, VarBlock
+
+
+def landed_cost(ix: ScenarioIndex) -> np.ndarray:
+    """c[i, t] for every supplier offer i: price × index × (1 + tariff) + freight (MODEL.md §2)."""
+    so = ix.supplier_offers
+    country = ix.supplier_country[so.owner]
+    index = ix.price_index[so.owner] if len(so.owner) else np.zeros((0, ix.T))
+    return (
+        so.price[:, None] * index * (1 + ix.tariff[country])[:, None] + ix.freight[country][:, None]
+    )
+
+
+def add_buy(m: LinearModel, ix: ScenarioIndex) -> VarBlock:
+    so = ix.supplier_offers
+    open_ = np.arange(ix.T)[None, :] >= ix.lead_time[so.owner][:, None]
+    offer, t = np.nonzero(open_)
+    cost = landed_cost(ix)[offer, t]
+    index = {"offer": offer, "supplier": so.owner[offer], "product": so.product[offer], "period": t}
+    return m.add_variables("buy", index, cost)
+
+
+def add_make(m: LinearModel, ix: ScenarioIndex) -> VarBlock:
+    ko = ix.plant_offers
+    offer, t = np.divmod(np.arange(len(ko.owner) * ix.T), ix.T)
+    index = {"offer": offer, "plant": ko.owner[offer], "product": ko.product[offer], "period": t}
+    return m.add_variables("make", index, ko.price[offer])
+
+
+def add_use(m: LinearModel, ix: ScenarioIndex) -> VarBlock:
+    """use[p,o,e,t] for demand rows with quantity > 0 and origins allowed and stocked."""
+    p, e, t = np.nonzero(ix.demand > 0)
+    n_o = len(ix.country_ids)
+    row = np.repeat(np.arange(len(p)), n_o)
+    o = np.tile(np.arange(n_o), len(p))
+    keep = ix.allowed[o, e[row]] & ix.stocked[p[row], o]
+    row, o = row[keep], o[keep]
+    index = {"product": p[row], "origin": o, "sector": e[row], "period": t[row]}
+    return m.add_variables("use", index, np.zeros(len(row)))
+
+
+def add_inventory(m: LinearModel, ix: ScenarioIndex) -> VarBlock:
+    p, o = np.nonzero(ix.stocked)
+    pair, t = np.divmod(np.arange(len(p) * ix.T), ix.T)
+    cost = ix.holding_cost[p[pair]]
+    return m.add_variables("inv", {"product": p[pair], "origin": o[pair], "period": t}, cost)
+
+
+def add_shortage(m: LinearModel, ix: ScenarioIndex) -> VarBlock:
+    p, e, t = np.nonzero(ix.demand > 0)
+    index = {"product": p, "sector": e, "period": t}
+    return m.add_variables("short", index, ix.shortage_penalty[e])
+
+
+def add_licence_use(m: LinearModel, ix: ScenarioIndex, buy: VarBlock) -> VarBlock:
+    """lic[l,s,p,t] for every buy column of a licence-required supplier that licence l covers."""
+    sc = ix.scenario
+    n_l = len(sc.licences)
+    covers_s = np.zeros((n_l, len(ix.supplier_ids)), bool)
+    covers_p = np.zeros((n_l, len(ix.product_ids)), bool)
+    covers_t = np.zeros((n_l, ix.T), bool)
+    for li, lic in enumerate(sc.licences):
+        covers_s[li, [ix.supplier_pos[s] for s in lic.suppliers]] = True
+        covers_p[
+            li,
+            [ix.product_pos[p] for p in lic.products] if lic.products is not None else slice(None),
+        ] = True
+        covers_t[
+            li, [ix.period_pos[t] for t in lic.periods] if lic.periods is not None else slice(None)
+        ] = True
+    covers_s &= ix.licence_required[None, :]
+    s, p, t = buy.index["supplier"], buy.index["product"], buy.index["period"]
+    lic_pos, col = np.nonzero(covers_s[:, s] & covers_p[:, p] & covers_t[:, t])
+    index = {
+        "licence": lic_pos,
+        "buy": col,
+        "supplier": s[col],
+        "product": p[col],
+        "period": t[col],
+    }
+    return m.add_variables("lic", index, np.zeros(len(col)))
+
+
+def add_active(m: LinearModel, ix: ScenarioIndex) -> VarBlock:
+    has_offer = np.bincount(ix.supplier_offers.owner, minlength=len(ix.supplier_ids)) > 0
+    s = np.nonzero((ix.fixed_cost > 0) & has_offer)[0]
+    return m.add_variables("active", {"supplier": s}, ix.fixed_cost[s], upper=1.0, binary=True)
+
+
+def add_order(m: LinearModel, ix: ScenarioIndex) -> VarBlock:
+    has_offer = np.bincount(ix.supplier_offers.owner, minlength=len(ix.supplier_ids)) > 0
+    open_ = (np.arange(ix.T)[None, :] >= ix.lead_time[:, None]) & ((ix.min_order > 0) & has_offer)[
+        :, None
+    ]
+    s, t = np.nonzero(open_)
+    return m.add_variables(
+        "order", {"supplier": s, "period": t}, np.zeros(len(s)), upper=1.0, binary=True
+    )
+
+
+def add_build(m: LinearModel, ix: ScenarioIndex) -> VarBlock:
+    plants = ix.scenario.plants
+    earliest = np.array([k.earliest_build if not k.existing else ix.T for k in plants], np.int64)
+    k, t = np.nonzero(np.arange(ix.T)[None, :] >= earliest[:, None])
+    cost = np.array([p.build_cost for p in plants], float)[k] if len(k) else np.zeros(0)
+    return m.add_variables("build", {"plant": k, "period": t}, cost, upper=1.0, binary=True)
+
+
+def add_subsidy(m: LinearModel, ix: ScenarioIndex) -> VarBlock:
+    plants = ix.scenario.plants
+    makes = np.bincount(ix.plant_offers.owner, minlength=len(plants)) > 0
+    k = np.array([i for i, p in enumerate(plants) if p.incentive > 0 and makes[i]], np.int64)
+    cap = np.array([plants[i].incentive_cap for i in k], dtype=object)
+    upper = np.array([np.inf if c is None else c for c in cap], float)
+    return m.add_variables("subsidy", {"plant": k}, -np.ones(len(k)), upper=upper)
+
+
+def add_supply_total(m: LinearModel, ix: ScenarioIndex) -> VarBlock:
+    """Auxiliary total[p] = Σ_{s,t} buy[s,p,t], present only under a supplier-share cap.
+
+    It keeps the share rows linear in size: without it each of the S·P rows would
+    list every delivery of its product, which is quadratic in the number of suppliers.
+    """
+    share = ix.scenario.policy.max_supplier_share
+    p = np.arange(len(ix.product_ids)) if share < 1 else np.zeros(0, np.int64)
+    return m.add_variables("supply_total", {"product": p}, np.zeros(len(p)))

@@ -1,0 +1,286 @@
+"""The report's HTML: escaping, tables, figures and the sections of each kind of page."""
+
+from __future__ import annotations
+
+import html
+import json
+import math
+from collections.abc import Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from optimizer.report.inputs import (
+    TERMS,
+    Frontier,
+    PlanContext,
+    Sweep,
+    percentiles,
+)
+from optimizer.report.terms import TERM_LABELS, signed
+
+if TYPE_CHECKING:
+    from optimizer.report.drawing import Chart
+
+# ---------------------------------------------------------------- the page
+
+CSS = """
+body{font-family:system-ui,"Segoe UI",Helvetica,Arial,sans-serif;color:#222;max-width:1100px;
+margin:1.5rem auto;padding:0 1rem;line-height:1.4}
+h1{font-size:1.5rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd}
+dl.facts{display:grid;grid-template-columns:max-content 1fr;gap:.2rem 1rem}dl.facts dt{color:#555}
+dl.facts dd{margin:0;font-weight:600}
+table{border-collapse:collapse;margin:.5rem 0}th,td{padding:.2rem .7rem;border-bottom:1px solid #eee;
+text-align:left}td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+tr.total td,tr.total th{border-top:2px solid #999;font-weight:600}
+figure.chart{margin:1rem 0;padding:.5rem;border:1px solid #e3e3e3;border-radius:4px}
+figure.chart svg{display:block;max-width:100%;height:auto}
+figcaption{font-size:.9rem;color:#444;margin-top:.3rem}p.note{color:#555;font-style:italic}
+"""
+
+
+def esc(value: Any) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _td(text: Any) -> str:
+    return f"<td>{esc(text)}</td>"
+
+
+def _num(value: float | None, digits: int = 2, suffix: str = "") -> str:
+    """A number cell; `data-value` keeps the exact value for anyone reading the page."""
+    if value is None:
+        return '<td class="num">–</td>'
+    shown = f"{value:,.{digits}f}".replace("-", "−") + suffix
+    return f'<td class="num" data-value="{value!r}">{shown}</td>'
+
+
+def _table(table_id: str, header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
+    heads = "".join(f"<th>{esc(h)}</th>" for h in header)
+    body = "\n".join(f"<tr>{''.join(cells)}</tr>" for cells in rows)
+    return f'<table id="{esc(table_id)}">\n<tr>{heads}</tr>\n{body}\n</table>'
+
+
+def _facts(pairs: Iterable[tuple[str, Any]], facts_id: str) -> str:
+    items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in pairs if v is not None)
+    return f'<dl class="facts" id="{esc(facts_id)}">{items}</dl>'
+
+
+def _figure(chart: Chart | None, note: str) -> str:
+    if chart is None:
+        return f'<p class="note">{esc(note)}</p>'
+    from optimizer.report.drawing import svg_markup  # matplotlib: only when a chart is drawn
+
+    caption = f"<strong>{esc(chart.title)}.</strong> {esc(chart.caption)}"
+    return (
+        f'<figure class="chart" id="{esc(chart.id)}">\n{svg_markup(chart)}\n'
+        f"<figcaption>{caption}</figcaption>\n</figure>"
+    )
+
+
+def _section(section_id: str, title: str, level: int, *parts: str) -> str:
+    head = f"<h{level}>{esc(title)}</h{level}>"
+    return f'<section id="{esc(section_id)}">\n{head}\n' + "\n".join(parts) + "\n</section>"
+
+
+def page_html(title: str, parts: Iterable[str]) -> str:
+    return (
+        '<!DOCTYPE html>\n<html lang="en">\n<head>\n<meta charset="utf-8">\n'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">\n'
+        f"<title>{esc(title)}</title>\n<style>{CSS}</style>\n</head>\n<body>\n"
+        + "\n".join(parts)
+        + "\n</body>\n</html>\n"
+    )
+
+
+PLAN_CHARTS = (  # role, heading, what to say when there is nothing to draw
+    ("flows", "Where each sector's magnets come from", "Nothing was consumed."),
+    ("origin-share", "Origin shares", "No deliveries or production."),
+    ("costs", "Cost", ""),
+    ("inventory", "Stock", "No stock is held at the end of any period."),
+    ("licences", "Licences", "The scenario has no licences."),
+)
+
+
+def plan_parts(
+    plan: Mapping[str, Any],
+    ctx: PlanContext,
+    charts: Mapping[str, Chart],
+    prefix: str = "",
+    level: int = 2,
+) -> list[str]:
+    """The plan's sections; `prefix` keeps ids unique when several plans share a page."""
+    objective = plan["objective"]
+    facts = [
+        ("Scenario", plan.get("scenario")),
+        ("Status", plan["status"]),
+        ("Objective", None if objective is None else f"{objective:,.2f} {ctx.currency}".strip()),
+        ("Currency", ctx.currency or None),
+        ("MIP gap", plan.get("mip_gap")),
+        ("Message", plan.get("message")),
+    ]
+    parts = [_facts(facts, f"{prefix}facts")]
+    if objective is None:
+        return [*parts, '<p class="note">No plan: nothing to draw.</p>', *_diagnosis(plan, prefix)]
+    for role, heading, note in PLAN_CHARTS:
+        table = _cost_table(plan, ctx.currency, f"{prefix}cost-table") if role == "costs" else ""
+        figure = _figure(charts.get(role), note)
+        parts.append(_section(f"{prefix}sec-{role}", heading, level, table, figure))
+    shortages = _shortage_table(plan, f"{prefix}shortage-table")
+    return [*parts, _section(f"{prefix}sec-shortages", "Shortages", level, shortages)]
+
+
+def _cost_table(plan: Mapping[str, Any], currency: str, table_id: str) -> str:
+    """The terms as they add up to the objective (the earned subsidy subtracted)."""
+    terms = plan["terms"]
+    rows = [
+        f'<tr data-term="{esc(t)}"><th>{esc(TERM_LABELS.get(t, t))}</th>'
+        f"{_num(signed(t, terms[t]))}</tr>"
+        for t in [*TERMS, *sorted(set(terms) - set(TERMS))]
+        if t in terms
+    ]
+    total = '<tr class="total" data-term="objective"><th>Total (objective)</th>'
+    head = f'<tr><th>Term</th><th class="num">{esc(currency or "amount")}</th></tr>'
+    body = "\n".join([head, *rows, f"{total}{_num(plan['objective'])}</tr>"])
+    return f'<table id="{esc(table_id)}">\n{body}\n</table>'
+
+
+def _shortage_table(plan: Mapping[str, Any], table_id: str) -> str:
+    rows = plan["shortages"]
+    if not rows:
+        return '<p class="note">No shortages: every sector\'s demand is met.</p>'
+    body = [[_td(r["sector"]), _td(r["product"]), _td(r["period"]), _num(r["kg"], 1)] for r in rows]
+    body.append(['<th colspan="3">Total</th>', _num(sum(r["kg"] for r in rows), 1)])
+    return _table(table_id, ["Sector", "Product", "Period", "Unmet kg"], body)
+
+
+def _diagnosis(plan: Mapping[str, Any], prefix: str) -> list[str]:
+    """The conflict that `--explain` reports for an infeasible scenario, when present."""
+    found = plan.get("diagnosis")
+    conflict = found.get("conflict") if isinstance(found, Mapping) else None
+    if not isinstance(conflict, list) or not conflict:
+        return []
+    keys = ("constraint", "id", "period", "text")
+    rows = [[_td(c.get(k) or "") for k in keys] for c in conflict if isinstance(c, Mapping)]
+    table = _table(f"{prefix}conflict-table", ["Constraint", "Id", "Period", "Why"], rows)
+    return [_section(f"{prefix}sec-conflict", "Constraints that cannot hold together", 2, table)]
+
+
+def sweep_parts(sweep: Sweep, charts: Mapping[str, Chart]) -> list[str]:
+    costs = [m.objective for m in sweep.drawn if m.objective is not None]
+    statuses = sorted({m.status for m in sweep.members})
+    counts = ", ".join(f"{sum(m.status == s for m in sweep.members)} {s}" for s in statuses)
+    spread = [[_td(f"P{q:g}"), _num(v)] for q, v in (percentiles(costs) if costs else {}).items()]
+    members = [
+        [
+            _td(m.name + (" (base)" if m.base else "")),
+            _td(m.status),
+            _num(m.objective),
+            _num(m.shortage_kg, 1),
+        ]
+        for m in sweep.members
+    ]
+    member_table = _table("member-table", ["Member", "Status", "Total cost", "Unmet kg"], members)
+    stats = [[_td(k), _number_or_text(v)] for k, v in _flat(sweep.stats)]
+    return [
+        _facts(
+            [("Sweep", sweep.name or None), ("Members", len(sweep.members)), ("Statuses", counts)],
+            "facts",
+        ),
+        _section(
+            "sec-distribution",
+            "Total cost across members",
+            2,
+            _table("percentile-table", ["Total cost", "Value"], spread) if spread else "",
+            _figure(charts.get("cost-distribution"), "No member has a plan."),
+        ),
+        _section(
+            "sec-stats",
+            "Statistics reported with the sweep",
+            2,
+            _table("stats-table", ["Statistic", "Value"], stats) if stats else "",
+        ),
+        _section(
+            "sec-members",
+            "Members",
+            2,
+            f"<details><summary>{len(members)} members</summary>\n{member_table}\n</details>",
+        ),
+    ]
+
+
+def _flat(value: Any, name: str = "") -> Iterable[tuple[str, Any]]:
+    """Nested statistics as dotted names (`total_cost.p50`), whatever their depth."""
+    if not isinstance(value, Mapping):
+        yield name, value
+        return
+    for key, inner in value.items():
+        yield from _flat(inner, f"{name}.{key}" if name else str(key))
+
+
+def _number_or_text(value: Any) -> str:
+    if isinstance(value, int) and not isinstance(value, bool):
+        return _num(value, 0)
+    if isinstance(value, float) and math.isfinite(value):
+        return _num(value)
+    return _td(value if isinstance(value, str) else json.dumps(value, default=str))
+
+
+def frontier_parts(frontier: Frontier, charts: Mapping[str, Chart]) -> list[str]:
+    def percent(share: float | None) -> str:
+        return _num(None if share is None else 100 * share, 1, " %")
+
+    on = set(frontier.points)
+    rows = [
+        [
+            percent(p.cap),
+            _td(p.status),
+            percent(p.share),
+            _num(p.objective),
+            _num(p.shortage_kg, 1),
+            _td("yes" if p in on else ""),
+        ]
+        for p in frontier.evaluated
+    ]
+    header = ["Cap", "Status", "Share reached", "Total cost", "Unmet kg", "On the frontier"]
+    facts = [("Origin", frontier.origin or "(not named)"), ("Caps tried", len(frontier.evaluated))]
+    return [
+        _facts(facts, "facts"),
+        _section(
+            "sec-frontier",
+            "Total cost against the origin's share",
+            2,
+            _figure(charts.get("frontier"), "No cap has a plan."),
+            _figure(charts.get("frontier-shortage"), "No cap leaves demand unmet."),
+        ),
+        _section("sec-points", "Caps tried", 2, _table("frontier-table", header, rows)),
+    ]
+
+
+def job_parts(
+    items: Sequence[tuple[str, dict[str, Any], PlanContext]], charts: Mapping[str, Chart]
+) -> list[str]:
+    header = ["Scenario", "Status", "Total cost", *(TERM_LABELS[t] for t in TERMS), "Unmet kg"]
+    rows = [
+        [
+            _td(name),
+            _td(plan["status"]),
+            _num(plan["objective"]),
+            *(_num(signed(t, plan["terms"][t]) if t in plan["terms"] else None) for t in TERMS),
+            _num(sum(r["kg"] for r in plan["shortages"]), 1),
+        ]
+        for name, plan, _ in items
+    ]
+    parts = [
+        _section(
+            "sec-comparison",
+            "Comparison",
+            2,
+            _table("comparison-table", header, rows),
+            _figure(charts.get("compare-costs"), "No scenario has a plan."),
+        )
+    ]
+    for i, (name, plan, ctx) in enumerate(items, start=1):
+        prefix = f"s{i}-"
+        own = {k.removeprefix(prefix): c for k, c in charts.items() if k.startswith(prefix)}
+        inner = plan_parts(plan, ctx, own, prefix, level=3)
+        parts.append(_section(f"{prefix}plan", f"Scenario {name}", 2, *inner))
+    return parts

@@ -1,0 +1,85 @@
+"""Text into a document (JSON or YAML) and a document into a validated `Scenario`."""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+import yaml
+from pydantic import ValidationError
+
+from optimizer.errors import Problem, ScenarioError, pointer
+from optimizer.scenario.schema import LIST_TAG, SCALAR_TAG, Scenario
+from optimizer.scenario.validation import check_scenario
+
+
+def parse_scenario(document: Any) -> Scenario:
+    """Validate a decoded document (shape, then domain rules); raise ScenarioError."""
+    try:
+        scenario = Scenario.model_validate(document)
+    except ValidationError as exc:
+        raise ScenarioError([_problem_from_pydantic(e) for e in exc.errors()]) from None
+    problems = check_scenario(scenario)
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def decode(text: str, yaml_syntax: bool = False) -> Any:
+    try:
+        if yaml_syntax:
+            return yaml.safe_load(text)
+        return json.loads(text, parse_constant=_reject_constant)
+    except yaml.YAMLError as exc:
+        raise ScenarioError([Problem("", None, f"not valid YAML: {_yaml_reason(exc)}")]) from None
+    except ValueError as exc:  # json.JSONDecodeError is one
+        raise ScenarioError([Problem("", None, f"not valid JSON: {exc}")]) from None
+
+
+def _yaml_reason(exc: yaml.YAMLError) -> str:
+    """One line: where and what, rather than PyYAML's multi-line report."""
+    mark = getattr(exc, "problem_mark", None)
+    problem = getattr(exc, "problem", None) or str(exc).splitlines()[0]
+    where = f"line {mark.line + 1}, column {mark.column + 1}: " if mark is not None else ""
+    context, start = getattr(exc, "context", None), getattr(exc, "context_mark", None)
+    if context and start is not None:  # e.g. an unclosed bracket: say where it opened
+        problem += f" ({context} opened at line {start.line + 1}, column {start.column + 1})"
+    return where + problem
+
+
+def _reject_constant(name: str) -> float:
+    # NaN and Infinity are not JSON; say so instead of letting them reach the model.
+    raise ValueError(f"{name} is not a finite number")
+
+
+def _problem_from_pydantic(error: Any) -> Problem:
+    where = pointer(*(part for part in error["loc"] if part not in (SCALAR_TAG, LIST_TAG)))
+    value = error.get("input")
+    if error["type"] == "missing":
+        value = None
+    elif isinstance(value, float) and not math.isfinite(value):
+        value = str(value)
+    elif isinstance(value, dict | list):
+        value = _short(value)
+    rule = _RULES.get(error["type"], error["msg"])
+    if error["type"] == "model_type" and not error["loc"]:
+        rule = "the scenario must be an object (a mapping of field names to values)"
+    return Problem(where, _json_safe(value), rule)
+
+
+_RULES = {"extra_forbidden": "unknown field (not part of the scenario format)"}
+
+
+def _short(value: Any) -> Any:
+    text = json.dumps(value, default=str)
+    return value if len(text) <= 200 else text[:197] + "..."
+
+
+def _json_safe(value: Any) -> Any:
+    """Values go back to clients as JSON: anything YAML-only (dates, sets) becomes text."""
+    try:
+        json.dumps(value, allow_nan=False)
+    except (TypeError, ValueError):
+        return str(value)
+    return value

@@ -1,0 +1,365 @@
+"""Reading a scenario workbook into the scenario document (layout in `workbook.py`)."""
+
+from __future__ import annotations
+
+import warnings
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
+
+from optimizer.errors import Problem, ScenarioError, pointer
+from optimizer.scenario.parsing import parse_scenario
+from optimizer.scenario.schema import Scenario
+from optimizer.scenario.workbook_layout import (
+    CONVERT,
+    ENTRY_SHEETS,
+    LINK_SHEETS,
+    MISSING,
+    NUMBER,
+    OTHER_SHEETS,
+    POLICY_SETTINGS,
+    README,
+    SCENARIO_FIELDS,
+    SHEETS,
+    TEXT,
+    BadCell,
+    Column,
+    LinkSheet,
+    is_blank,
+)
+
+# ---------------------------------------------------------------------------- reading
+
+
+@dataclass
+class _Row:
+    """One non-blank row: its number and its filled cells by header, as (value, place)."""
+
+    sheet: str
+    number: int
+    cells: dict[str, tuple[Any, str]]
+
+    @property
+    def place(self) -> str:
+        return f"sheet '{self.sheet}', row {self.number}"
+
+
+@dataclass
+class _Reader:
+    """Turns a workbook into the document, gathering every problem and each value's place."""
+
+    book: Any
+    problems: list[Problem] = field(default_factory=list)
+    places: dict[str, str] = field(default_factory=dict)  # JSON pointer → sheet and cell
+    periods: list[str] = field(default_factory=list)
+
+    def complain(self, place: str, where: str, value: Any, rule: str) -> None:
+        self.problems.append(Problem(where, value, f"{place}: {rule}"))
+
+    def rows(self, sheet: str, where: str) -> list[_Row]:
+        """The sheet's non-blank rows below its header row (none when the sheet is absent)."""
+        if sheet not in self.book.sheetnames:
+            return []
+        ws = self.book[sheet]
+        ws.reset_dimensions()  # some writers store a wrong sheet size; read every stored cell
+        raw = list(ws.iter_rows(values_only=True))
+        if not raw:
+            return []
+        header = self.header(sheet, raw[0], where)
+        body = [(n, v) for n, v in enumerate(raw[1:], start=2) if not all(map(is_blank, v))]
+        self.check_unnamed(sheet, raw[0], body, where)
+        self.check_required(sheet, header, bool(body), where)
+        return [
+            _Row(sheet, n, {header[i]: (v, _cell(sheet, i, n)) for i, v in enumerate(values)
+                            if i in header and not is_blank(v)})
+            for n, values in body
+        ]  # fmt: skip
+
+    def header(self, sheet: str, names: tuple[Any, ...], where: str) -> dict[int, str]:
+        header: dict[int, str] = {}
+        for i, name in enumerate(names):
+            if is_blank(name):
+                continue
+            text = str(name).strip()
+            reason = self.header_problem(sheet, text, header.values())
+            if reason:
+                self.complain(_cell(sheet, i, 1), where, text, reason)
+            else:
+                header[i] = text
+        return header
+
+    def header_problem(self, sheet: str, text: str, seen: Any) -> str | None:
+        columns = {c.name: c for c in SHEETS[sheet]}
+        base, _, label = text.partition("[")
+        if text in seen:
+            return "this column appears twice"
+        if text in columns:
+            return None
+        if not label.endswith("]") or base not in columns or not columns[base].per_period:
+            return f"unknown column; the columns of this sheet are {', '.join(columns)}"
+        if label[:-1] not in self.periods:
+            return f"no period '{label[:-1]}' on sheet 'periods'"
+        return None
+
+    def check_unnamed(self, sheet: str, names: tuple[Any, ...], body: list, where: str) -> None:
+        """A value under a blank header cell: once per column, at its first such cell."""
+        reported: set[int] = set()
+        for n, values in body:
+            for i, v in enumerate(values):
+                unnamed = i >= len(names) or is_blank(names[i])
+                if unnamed and not is_blank(v) and i not in reported:
+                    reported.add(i)
+                    self.complain(_cell(sheet, i, n), where, _shown(v), "a value under no header")
+
+    def check_required(
+        self, sheet: str, header: dict[int, str], has_rows: bool, where: str
+    ) -> None:
+        present = {name.partition("[")[0] for name in header.values()}
+        for column in SHEETS[sheet]:
+            if has_rows and column.required and column.name not in present:
+                rule = f"no column '{column.name}' (row 1 holds the column names)"
+                self.complain(f"sheet '{sheet}'", where, None, rule)
+
+    def value(self, row: _Row, column: str, kind: str, where: str) -> Any:
+        """The converted cell, or MISSING when blank or wrong (the problem is recorded)."""
+        if column not in row.cells:
+            return MISSING
+        raw, place = row.cells[column]
+        self.places[where] = place
+        try:
+            return CONVERT[kind](raw)
+        except BadCell as exc:
+            self.complain(place, where, _shown(raw), str(exc))
+            return MISSING
+
+    def per_period(self, row: _Row, name: str, where: str) -> Any:
+        """A scalar from the plain column, or a list from the `name[<period>]` columns."""
+        split = [f"{name}[{label}]" for label in self.periods]
+        given = [t for t, header in enumerate(split) if header in row.cells]
+        if not given:
+            return self.value(row, name, NUMBER, where)
+        if name in row.cells:
+            rule = f"give {name} in column '{name}' or in its per-period columns, not both"
+            self.complain(row.cells[name][1], where, None, rule)
+            return MISSING
+        if len(given) < len(split):
+            lacking = ", ".join(p for t, p in enumerate(self.periods) if t not in given)
+            self.complain(row.place, where, None, f"{name} has no value for period(s) {lacking}")
+            return MISSING
+        self.places[where] = row.place
+        values = [self.value(row, header, NUMBER, f"{where}/{t}") for t, header in enumerate(split)]
+        return MISSING if any(v is MISSING for v in values) else values
+
+    def record(self, row: _Row, columns: tuple[Column, ...], where: str) -> dict[str, Any]:
+        """One entry: every filled column, converted, keyed by its field name."""
+        self.places[where] = row.place
+        out = {}
+        for c in columns:
+            w = f"{where}/{c.name}"
+            v = (
+                self.per_period(row, c.name, w)
+                if c.per_period
+                else self.value(row, c.name, c.kind, w)
+            )
+            if v is not MISSING:
+                out[c.name] = v
+        return out
+
+
+def _cell(sheet: str, column: int, row: int) -> str:
+    return f"sheet '{sheet}', cell {get_column_letter(column + 1)}{row}"
+
+
+def _shown(v: Any) -> Any:
+    """A cell value as a problem shows it: JSON-friendly (dates and times become text)."""
+    return v if isinstance(v, str | int | float | bool) else str(v)
+
+
+def read_workbook(path: str | Path) -> dict[str, Any]:
+    """The scenario document a workbook spells; ScenarioError for a malformed workbook."""
+    return _read(path)[0]
+
+
+def scenario_from_workbook(path: str | Path) -> Scenario:
+    """Read and validate; each problem names its sheet and cell as well as its pointer."""
+    return validated(path)[1]
+
+
+def validated(path: str | Path) -> tuple[dict[str, Any], Scenario]:
+    document, places = _read(path)
+    try:
+        return document, parse_scenario(document)
+    except ScenarioError as exc:
+        raise ScenarioError([_located(p, places) for p in exc.problems]) from None
+
+
+def _located(problem: Problem, places: dict[str, str]) -> Problem:
+    where = problem.pointer
+    while where and where not in places:  # the nearest cell or row that holds the value
+        where = where.rsplit("/", 1)[0]
+    if where not in places:
+        return problem
+    return Problem(problem.pointer, problem.value, f"{places[where]}: {problem.rule}")
+
+
+def _read(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
+    with warnings.catch_warnings():  # openpyxl's notes on Excel extras it ignores anyway
+        warnings.simplefilter("ignore")
+        try:
+            book = load_workbook(path, read_only=True, data_only=True)
+        except Exception as exc:  # noqa: BLE001 — zip, XML and format errors: "unreadable"
+            reason = f"cannot read workbook: {type(exc).__name__}: {exc}"
+            raise ScenarioError([Problem("", str(path), reason)]) from None
+        try:
+            reader = _Reader(book)
+            document = _document(reader)
+        finally:
+            book.close()
+    if reader.problems:
+        raise ScenarioError(reader.problems)
+    return document, reader.places
+
+
+def _document(r: _Reader) -> dict[str, Any]:
+    for sheet in r.book.sheetnames:
+        if sheet not in SHEETS and sheet != README:
+            rule = f"unknown sheet; the sheets are {', '.join([README, *SHEETS])}"
+            r.complain(f"sheet '{sheet}'", "", sheet, rule)
+    doc = _scenario_fields(r)
+    if "periods" in r.book.sheetnames:
+        doc["periods"] = _periods(r)
+    for sheet, columns in ENTRY_SHEETS.items():
+        if sheet in r.book.sheetnames:
+            doc[sheet] = [r.record(row, columns, pointer(sheet, i))
+                          for i, row in enumerate(r.rows(sheet, pointer(sheet)))]  # fmt: skip
+    for sheet, link in LINK_SHEETS.items():
+        _link_rows(r, sheet, link, doc.get(link.owners, []))
+    if "demand" in r.book.sheetnames:
+        doc["demand"] = _demand(r)
+    if "policy" in r.book.sheetnames:
+        doc["policy"] = _policy(r)
+    return doc
+
+
+def _scenario_fields(r: _Reader) -> dict[str, Any]:
+    doc: dict[str, Any] = {}
+    for row in r.rows("scenario", ""):
+        name = r.value(row, "field", TEXT, "")
+        if name in SCENARIO_FIELDS and name not in doc:
+            value = r.value(row, "value", TEXT, pointer(name))
+            if value is not MISSING:
+                doc[name] = value
+        elif name is not MISSING:
+            rule = "already given" if name in doc else f"not one of {', '.join(SCENARIO_FIELDS)}"
+            r.complain(row.cells["field"][1], "", name, rule)
+    return doc
+
+
+def _periods(r: _Reader) -> list[str]:
+    rows = r.rows("periods", "/periods")
+    labels = [r.value(row, "period", TEXT, pointer("periods", i)) for i, row in enumerate(rows)]
+    r.periods = [label for label in labels if label is not MISSING]
+    return r.periods
+
+
+def _link_rows(r: _Reader, sheet: str, link: LinkSheet, owners: list[dict[str, Any]]) -> None:
+    """Offers and opening stock: each row joins the entry its first column names."""
+    owner_col, key_col, value_col = link.columns
+    index: dict[Any, int] = {}
+    for i, entry in enumerate(owners):
+        index.setdefault(entry.get("id"), i)
+    for row in r.rows(sheet, pointer(link.owners)):
+        owner = r.value(row, owner_col.name, TEXT, pointer(link.owners))
+        if owner not in index:
+            if owner is not MISSING:
+                rule = f"no {owner_col.name} '{owner}' on sheet '{link.owners}'"
+                r.complain(row.cells[owner_col.name][1], pointer(link.owners), owner, rule)
+            elif owner_col.name not in row.cells:
+                r.complain(row.place, pointer(link.owners), None, f"names no {owner_col.name}")
+            continue
+        where = pointer(link.owners, index[owner])
+        if sheet == "initial_inventory":
+            _stock_row(r, row, owners[index[owner]], f"{where}/initial_inventory")
+        else:
+            offers = owners[index[owner]].setdefault("offers", [])
+            offers.append(r.record(row, (key_col, value_col), f"{where}/offers/{len(offers)}"))
+
+
+def _stock_row(r: _Reader, row: _Row, product: dict[str, Any], where: str) -> None:
+    stock = product.setdefault("initial_inventory", {})
+    origin = r.value(row, "origin", TEXT, where)
+    if origin is MISSING:
+        if "origin" not in row.cells:
+            r.complain(row.place, where, None, "names no origin")
+        return
+    if origin in stock:
+        r.complain(row.cells["origin"][1], where, origin, "this origin already has a row")
+        return
+    key = f"{where}/{pointer(origin)[1:]}"
+    kg = r.value(row, "kg", NUMBER, key)
+    r.places[key] = row.place  # a problem with this entry may be its origin or its kg
+    if kg is not MISSING:
+        stock[origin] = kg
+    elif "kg" not in row.cells:
+        r.complain(row.place, key, None, "names no kg")
+
+
+def _demand(r: _Reader) -> list[dict[str, Any]]:
+    """Wide rows give one demand row per filled quantity[<period>] cell; long rows give one."""
+    out: list[dict[str, Any]] = []
+    for row in r.rows("demand", "/demand"):
+        first = pointer("demand", len(out))
+        pair = {k: r.value(row, k, TEXT, f"{first}/{k}") for k in ("product", "sector")}
+        pair = {k: v for k, v in pair.items() if v is not MISSING}
+        split = [(t, f"quantity[{p}]") for t, p in enumerate(r.periods)]
+        split = [(t, header) for t, header in split if header in row.cells]
+        if split and ("quantity" in row.cells or "period" in row.cells):
+            rule = "give quantity and period, or quantity[<period>] columns, not both"
+            r.complain(row.place, first, None, rule)
+        elif not split:
+            out.append({**pair, **r.record(row, OTHER_SHEETS["demand"][2:], first)})
+        for t, header in split:
+            where = pointer("demand", len(out))
+            quantity = r.value(row, header, NUMBER, f"{where}/quantity")
+            r.places.update({where: row.place, f"{where}/period": row.cells[header][1]})
+            r.places.update({f"{where}/{k}": row.cells[k][1] for k in pair})
+            out.append({**pair, "period": r.periods[t], "quantity": quantity})
+            if quantity is MISSING:  # its problem is recorded; keep the later rows' pointers
+                del out[-1]["quantity"]
+    return out
+
+
+def _policy(r: _Reader) -> dict[str, Any]:
+    policy: dict[str, Any] = {}
+    for row in r.rows("policy", "/policy"):
+        setting = r.value(row, "setting", TEXT, "/policy")
+        origin = r.value(row, "origin", TEXT, "/policy")
+        per_origin = setting == "max_origin_share" and origin is not MISSING
+        where = pointer("policy", *((setting, origin) if per_origin else (setting,)))
+        reason = _policy_row_problem(setting, origin, policy)
+        if reason:
+            r.complain(row.place, where, setting if setting is not MISSING else None, reason)
+            continue
+        value = r.per_period(row, "value", where)
+        if isinstance(value, list) and setting != "budget":
+            r.complain(row.place, where, None, f"{setting} takes one value, not one per period")
+        elif value is not MISSING and setting == "max_origin_share":
+            policy.setdefault(setting, {})[origin] = value
+        elif value is not MISSING:
+            policy[setting] = value
+    return policy
+
+
+def _policy_row_problem(setting: Any, origin: Any, policy: dict[str, Any]) -> str | None:
+    if setting not in POLICY_SETTINGS:
+        return f"setting must be one of {', '.join(POLICY_SETTINGS)}"
+    if setting == "max_origin_share":
+        if origin is MISSING:
+            return "max_origin_share needs the origin country id in column 'origin'"
+        return "this origin already has a row" if origin in policy.get(setting, {}) else None
+    if origin is not MISSING:
+        return f"{setting} applies to every origin: leave column 'origin' blank"
+    return "this setting already has a row" if setting in policy else None

@@ -1,0 +1,110 @@
+""" "Why this supplier?": the plan without one source, against the plan with it."""
+
+from __future__ import annotations
+
+import argparse
+import json
+
+import pytest
+
+from cli.insight import add_commands
+from optimizer.scenario.parsing import parse_scenario
+from optimizer.solve import solve
+from optimizer.whatif.shocks import SpecError
+from optimizer.whatif.why import why
+from tests.tiny import demand, plant, scenario, supplier
+
+# Grades p and q. a (CN) sells p at 10, c (VN) sells p at 30, b (JP) is the only seller of
+# q, at 20. Demand: 50 kg of p, 30 kg of q. Shortage: 1000 a kg.
+TWO_GRADES = scenario(
+    products=[{"id": "p"}, {"id": "q"}],
+    suppliers=[
+        supplier("a", "CN", 10.0, product="p"),
+        supplier("b", "JP", 20.0, product="q"),
+        supplier("c", "VN", 30.0, product="p"),
+    ],
+    demand=demand(50, product="p") + demand(30, product="q"),
+)
+BASE_COST = 50 * 10 + 30 * 20
+
+
+def test_excluding_an_unused_supplier_changes_nothing():
+    got = why(TWO_GRADES, supplier="c")
+    assert got["base"] == {
+        "status": "optimal",
+        "objective": pytest.approx(BASE_COST),
+        "shortage_kg": 0,
+    }
+    assert got["without"]["objective"] == pytest.approx(BASE_COST)
+    assert got["cost_delta"] == pytest.approx(0, abs=1e-9)
+    assert got["shortage_delta_kg"] == pytest.approx(0, abs=1e-9)
+    assert got["base_supply_kg"] == 0
+    assert got["excluded"] == {"kind": "supplier", "id": "c", "suppliers": ["c"], "plants": []}
+
+
+def test_excluding_the_only_supplier_of_a_grade_turns_its_demand_into_shortage():
+    got = why(TWO_GRADES, supplier="b")
+    assert got["without"] == {
+        "status": "optimal",
+        "objective": pytest.approx(50 * 10 + 30 * 1000),
+        "shortage_kg": pytest.approx(30),
+    }
+    assert got["cost_delta"] == pytest.approx(30 * 1000 - 30 * 20)
+    assert got["shortage_delta_kg"] == pytest.approx(30)
+    assert got["base_supply_kg"] == pytest.approx(30)
+
+
+def test_excluding_an_origin_takes_its_suppliers_and_plants():
+    doc = {**TWO_GRADES, "plants": [plant("k", "CN", 40.0, capacity=10.0, product="p")]}
+    got = why(doc, origin="CN")
+    assert got["excluded"] == {"kind": "origin", "id": "CN", "suppliers": ["a"], "plants": ["k"]}
+    # p now comes from c at 30 (k, at 40, is excluded too)
+    assert got["cost_delta"] == pytest.approx(50 * (30 - 10))
+    assert got["shortage_delta_kg"] == pytest.approx(0, abs=1e-9)
+    # the same as solving with a's and k's capacity at 0 from scratch
+    cold = json.loads(json.dumps(doc))
+    cold["suppliers"][0]["capacity"] = 0.0
+    cold["plants"][0]["capacity"] = 0.0
+    assert got["without"]["objective"] == pytest.approx(solve(parse_scenario(cold))["objective"])
+
+
+def test_excluding_a_plant():
+    doc = {**TWO_GRADES, "plants": [plant("k", "IN", 15.0, capacity=10.0, product="q")]}
+    got = why(doc, plant="k")
+    assert got["base"]["objective"] == pytest.approx(50 * 10 + 10 * 15 + 20 * 20)
+    assert got["cost_delta"] == pytest.approx(10 * (20 - 15))
+    assert got["base_supply_kg"] == pytest.approx(10)
+
+
+@pytest.mark.parametrize(
+    ("request_", "pointer"),
+    [
+        ({"supplier": "zz"}, "/supplier"),
+        ({"origin": "XX"}, "/origin"),
+        ({"plant": "k9"}, "/plant"),
+        ({}, ""),
+        ({"supplier": "a", "plant": "k"}, ""),
+    ],
+)
+def test_bad_requests_are_refused(request_, pointer):
+    with pytest.raises(SpecError) as caught:
+        why(TWO_GRADES, **request_)
+    assert caught.value.problems[0].pointer == pointer
+
+
+def run_cli(*argv: str) -> int:
+    parser = argparse.ArgumentParser(prog="magnets")
+    add_commands(parser.add_subparsers(dest="command"))
+    args = parser.parse_args(list(argv))
+    return args.handler(args)
+
+
+def test_cli_why(tmp_path, capsys):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(TWO_GRADES))
+    assert run_cli("why", str(path), "--supplier", "b") == 0
+    assert json.loads(capsys.readouterr().out)["shortage_delta_kg"] == pytest.approx(30)
+    assert run_cli("why", str(path), "--origin", "XX") == 2
+    assert "invalid why request: /origin: unknown origin" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        run_cli("why", str(path), "--supplier", "a", "--plant", "k")

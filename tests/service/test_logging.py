@@ -167,8 +167,7 @@ def test_job_items_are_logged_with_job_and_scenario(logged: tuple[Service, Path]
         for e in lines_until(log, lambda e: e.get("event") == "job.item_solved", timeout=2)
         if e.get("job_id") == job_id and e.get("event") == "job.item_solved"
     ]
-    if not solved:
-        pytest.skip("the dispatcher does not log job items yet")
+    assert len(solved) == 1, f"one job.item_solved line for job {job_id}, got {solved}"
     [item] = solved
     assert (item["scenario"], item["position"], item["status"]) == ("only", 0, "optimal")
     assert item["objective"] == pytest.approx(3340.0)

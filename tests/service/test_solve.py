@@ -36,17 +36,21 @@ def test_validate_only_does_not_solve(alpha: httpx.Client) -> None:
 
 
 def test_rejected_scenario_names_pointer_value_and_rule(alpha: httpx.Client) -> None:
-    document = c0()
-    document["suppliers"][0]["capacity"] = -5
-    document["demand"][0]["product"] = "no_such_product"
-    for params in ({}, {"validate_only": "true"}):
-        answer = alpha.post("/v1/solve", params=params, json=document)
-        assert answer.status_code == 422
-        errors = answer.json()["errors"]
-        assert all(set(e) == {"pointer", "value", "rule"} for e in errors)
-        pointers = {e["pointer"] for e in errors}
-        assert "/suppliers/0/capacity" in pointers
-        assert any(e["value"] == -5 for e in errors)
+    shape = c0()
+    shape["suppliers"][0]["capacity"] = -5
+    reference = c0()
+    reference["demand"][0]["product"] = "no_such_product"
+    cases = [
+        (shape, "/suppliers/0/capacity", -5),
+        (reference, "/demand/0/product", "no_such_product"),
+    ]
+    for document, where, value in cases:
+        for params in ({}, {"validate_only": "true"}):
+            answer = alpha.post("/v1/solve", params=params, json=document)
+            assert answer.status_code == 422
+            errors = answer.json()["errors"]
+            assert all(set(e) == {"pointer", "value", "rule"} for e in errors)
+            assert any(e["pointer"] == where and e["value"] == value for e in errors), errors
 
 
 def test_malformed_requests_use_the_same_422_shape(alpha: httpx.Client) -> None:

@@ -1,0 +1,45 @@
+"""Counts of the tests that need a real PostgreSQL or a real browser, printed at the end of
+every run, so that a silent skip shows. With `MAGNETS_REQUIRE_REAL_PARTS=1` (set by
+.ci/run once it has installed both) a skipped one, or none run at all, fails the run."""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import Counter
+
+import pytest
+
+KINDS = {
+    "PostgreSQL": re.compile(r"[\[-]postgresql[\]-]"),
+    "browser": re.compile(r"browser"),
+}
+_outcomes: dict[str, Counter[str]] = {kind: Counter() for kind in KINDS}
+
+
+def pytest_runtest_logreport(report: pytest.TestReport) -> None:
+    if report.when == "call" or (report.when == "setup" and report.outcome != "passed"):
+        for kind, pattern in KINDS.items():
+            if pattern.search(report.nodeid):
+                _outcomes[kind][report.outcome] += 1
+
+
+def _required_but_missing() -> list[str]:
+    if os.environ.get("MAGNETS_REQUIRE_REAL_PARTS") != "1":
+        return []
+    return [kind for kind, c in _outcomes.items() if c["skipped"] or not c["passed"]]
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    if _required_but_missing() and exitstatus == pytest.ExitCode.OK:
+        session.exitstatus = pytest.ExitCode.TESTS_FAILED
+
+
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    for kind, counts in _outcomes.items():
+        shown = ", ".join(f"{n} {outcome}" for outcome, n in sorted(counts.items())) or "none"
+        terminalreporter.write_line(f"{kind} tests: {shown}")
+    for kind in _required_but_missing():
+        terminalreporter.write_line(
+            f"MAGNETS_REQUIRE_REAL_PARTS=1, but {kind} tests were skipped or none ran", red=True
+        )

@@ -20,9 +20,10 @@ from .database import Database
 from .deps import KnownKeys, TenantDep
 from .dispatcher import Dispatcher
 from .errors import install_handlers
-from .limits import BodyLimit
+from .limits import BodyLimit, shallow_body
 from .logging_setup import RequestLog, bind, configure_logging, log_event
 from .plan_cache import PlanCache
+from .response_headers import ResponseHeaders, route_methods
 from .routes import health, insight, jobs, scenarios, solve
 from .settings import MiB, Settings, load_settings
 from .workers import SolvePool
@@ -46,11 +47,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    routers = (health.router, solve.router, scenarios.router, jobs.router, insight.router)
+    app.add_middleware(ResponseHeaders, routes=route_methods(routers))
     app.add_middleware(RequestLog)  # outermost: it times and tags everything inside
     install_handlers(app)
     app.include_router(health.router)
     for router in (solve.router, scenarios.router, jobs.router, insight.router):
-        app.include_router(router, dependencies=[Depends(_log_tenant)])
+        app.include_router(router, dependencies=[Depends(_log_tenant), Depends(shallow_body)])
     return app
 
 

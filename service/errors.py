@@ -17,7 +17,7 @@ from starlette.exceptions import HTTPException
 
 from .logging_setup import REQUEST_ID_HEADER, current_request_id
 from .schemas import ErrorDetail, Problems
-from .solving import Problem, ScenarioError, pointer
+from .solving import SURROGATE_RULE, Problem, ScenarioError, pointer
 
 log = logging.getLogger("magnets.service")
 MAX_SHOWN_VALUE_CHARS = 1000  # a rejected value larger than this is reported as null
@@ -63,8 +63,20 @@ class RequestProblems(Exception):
 
 
 def unprocessable(problems: Sequence[Problem]) -> JSONResponse:
-    errors = [{**p.as_dict(), "value": _shown(p.value)} for p in problems]
+    errors = [printable({**p.as_dict(), "value": _shown(p.value)}) for p in problems]
     return JSONResponse({"errors": errors}, status_code=422)
+
+
+def printable(value: Any) -> Any:
+    """The value with every text encodable as UTF-8: a lone UTF-16 surrogate (which JSON
+    can carry as "\\ud800" but UTF-8 cannot) is echoed as its escape, `\\ud800`."""
+    if isinstance(value, str):
+        return value.encode("utf-8", "backslashreplace").decode("utf-8")
+    if isinstance(value, dict):
+        return {printable(k): printable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [printable(v) for v in value]
+    return value
 
 
 def install_handlers(app: FastAPI) -> None:
@@ -119,6 +131,8 @@ def _from_pydantic(error: Any) -> Problem:
         loc = loc[1:]
     if error.get("type") == "json_invalid":
         return Problem("", None, f"not valid JSON: {error.get('ctx', {}).get('error', '')}")
+    if error.get("type") == "string_unicode":
+        return Problem(pointer(*loc), error.get("input"), SURROGATE_RULE)
     return Problem(pointer(*loc), error.get("input"), str(error.get("msg", "invalid")))
 
 

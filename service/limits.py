@@ -8,6 +8,9 @@ lowered, so that a client never receives a `time_limit` plan it did not ask for.
 
 from __future__ import annotations
 
+from typing import Any
+
+from fastapi import Request
 from fastapi.responses import JSONResponse
 from pydantic import ValidationError
 from starlette.exceptions import HTTPException
@@ -15,7 +18,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from .errors import RequestProblems
 from .settings import Settings
-from .solving import Problem, SizeLimits, SolveOptions
+from .solving import Problem, SizeLimits, SolveOptions, pointer
 
 
 def solve_options(
@@ -41,6 +44,48 @@ def size_limits(settings: Settings) -> SizeLimits:
         plants_x_periods=settings.max_plants_x_periods,
         demand_rows=settings.max_demand_rows,
     )
+
+
+# A scenario is 5 levels deep (/suppliers/0/offers/0/price), a job body 2 more, a sweep
+# or frontier a few more again: 32 leaves room for every body the API takes while
+# refusing a document so deep that handing it to a solver process would exhaust
+# Python's recursion limit.
+MAX_NESTING = 32
+
+
+async def shallow_body(request: Request) -> None:
+    """422 for a JSON body nested deeper than MAX_NESTING, before any route looks at it
+    (the body is parsed once; FastAPI keeps the parsed value for the route)."""
+    if request.method not in ("POST", "PUT", "PATCH"):
+        return
+    if "json" not in request.headers.get("content-type", ""):
+        return
+    try:
+        document = await request.json()
+    except ValueError:
+        return  # malformed JSON: the route's own reading answers it
+    where = too_deep(document, MAX_NESTING)
+    if where is not None:
+        rule = f"nested deeper than {MAX_NESTING} levels (no body of this API needs more)"
+        raise RequestProblems([Problem(where, None, rule)])
+
+
+def too_deep(document: Any, limit: int) -> str | None:
+    """The JSON pointer of the first container deeper than `limit`, or None."""
+    stack: list[tuple[Any, int, tuple[Any, ...]]] = [(document, 0, ())]
+    while stack:
+        node, depth, path = stack.pop()
+        if depth > limit:
+            return "".join(pointer(part) for part in path)
+        if isinstance(node, dict):
+            stack.extend((v, depth + 1, (*path, k)) for k, v in node.items() if _nests(v))
+        elif isinstance(node, list):
+            stack.extend((v, depth + 1, (*path, i)) for i, v in enumerate(node) if _nests(v))
+    return None
+
+
+def _nests(value: Any) -> bool:
+    return isinstance(value, dict | list)
 
 
 TOO_LARGE = "Content Too Large"

@@ -16,7 +16,7 @@ from optimizer.model.plan import empty_plan
 from optimizer.model.status import PlanStatus
 from optimizer.options import SolveOptions
 from optimizer.report.render import render_job_report
-from optimizer.scenario.parsing import parse_scenario
+from optimizer.scenario.parsing import SURROGATE_RULE, parse_scenario
 from optimizer.scenario.schema import Scenario as ScenarioSchema
 from optimizer.solve import solve
 from optimizer.whatif.frontier import default_caps, frontier_point, non_dominated
@@ -34,7 +34,7 @@ __all__ = [
     "Problem", "ScenarioError", "SizeLimits", "SolveOptions", "check", "check_size", "pointer",
     "run_solve", "solve_checked",
     "check_exclusion", "run_why", "sweep_items", "frontier_items", "job_statistics",
-    "frontier_of", "job_report", "PlanStatus", "ScenarioSchema",
+    "frontier_of", "job_report", "PlanStatus", "ScenarioSchema", "SURROGATE_RULE",
 ]  # fmt: skip
 
 

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import json
 import math
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import yaml
 from pydantic import ValidationError
 
 from optimizer.errors import Problem, ScenarioError, pointer
 from optimizer.scenario.schema import LIST_TAG, SCALAR_TAG, Scenario
 from optimizer.scenario.validation import check_scenario
+
+if TYPE_CHECKING:
+    import yaml
 
 
 def parse_scenario(document: Any) -> Scenario:
@@ -27,13 +29,22 @@ def parse_scenario(document: Any) -> Scenario:
 
 
 def decode(text: str, yaml_syntax: bool = False) -> Any:
+    if yaml_syntax:
+        return _decode_yaml(text)
     try:
-        if yaml_syntax:
-            return yaml.safe_load(text)
         return json.loads(text, parse_constant=_reject_constant)
+    except ValueError as exc:  # json.JSONDecodeError is one
+        raise ScenarioError([Problem("", None, f"not valid JSON: {exc}")]) from None
+
+
+def _decode_yaml(text: str) -> Any:
+    import yaml  # only for YAML: a JSON scenario is read without it
+
+    try:
+        return yaml.safe_load(text)
     except yaml.YAMLError as exc:
         raise ScenarioError([Problem("", None, f"not valid YAML: {_yaml_reason(exc)}")]) from None
-    except ValueError as exc:  # json.JSONDecodeError is one
+    except ValueError as exc:  # e.g. a date out of range; worded as before the split
         raise ScenarioError([Problem("", None, f"not valid JSON: {exc}")]) from None
 
 
@@ -68,7 +79,13 @@ def _problem_from_pydantic(error: Any) -> Problem:
     return Problem(where, _json_safe(value), rule)
 
 
-_RULES = {"extra_forbidden": "unknown field (not part of the scenario format)"}
+SURROGATE_RULE = (
+    "not valid Unicode text: a lone UTF-16 surrogate (\\ud800-\\udfff) has no UTF-8 form"
+)
+_RULES = {
+    "extra_forbidden": "unknown field (not part of the scenario format)",
+    "string_unicode": SURROGATE_RULE,
+}
 
 
 def _short(value: Any) -> Any:

@@ -1,0 +1,75 @@
+"""Headers every answer carries, and an honest `Allow` on 405.
+
+- `X-Content-Type-Options: nosniff`: a browser takes a JSON answer (which may echo a
+  client's text) as JSON, never as a page.
+- `Content-Security-Policy`: nothing loads from anywhere; the HTML report's inline styles
+  and inline SVG are all a page of ours needs. The interactive API docs (`/docs`,
+  `/redoc`) load their scripts from a CDN by FastAPI's design, so they are served
+  without a policy; everything else has the strict one.
+- A method a path does not take answers 405 with `Allow` naming every method the path
+  does take (Starlette names only those of the first route that matched the path).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from fastapi import APIRouter
+from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
+from starlette.datastructures import MutableHeaders
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+CONTENT_SECURITY_POLICY = (
+    "default-src 'none'; style-src 'unsafe-inline'; img-src data:; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'"
+)
+WITHOUT_POLICY = ("/docs", "/redoc")
+
+
+class ResponseHeaders:
+    """`routes`: (path pattern, methods) of every route, read once when the app is made."""
+
+    def __init__(self, app: ASGIApp, routes: Sequence[tuple[re.Pattern[str], set[str]]]):
+        self.app = app
+        self.routes = routes
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        allowed = self._methods_of(scope["path"])
+        if allowed and scope["method"] not in allowed:
+            headers = {"Allow": ", ".join(sorted(allowed))}
+            response = JSONResponse({"detail": "Method Not Allowed"}, 405, headers=headers)
+            await response(scope, receive, self._with_headers(scope, send))
+            return
+        await self.app(scope, receive, self._with_headers(scope, send))
+
+    def _methods_of(self, path: str) -> set[str]:
+        """Every method of the routes whose path matches; empty when none does (a 404)."""
+        return {m for pattern, methods in self.routes if pattern.match(path) for m in methods}
+
+    @staticmethod
+    def _with_headers(scope: Scope, send: Send) -> Send:
+        strict = not scope["path"].startswith(WITHOUT_POLICY)
+
+        async def sending(message: Message) -> None:
+            if message["type"] == "http.response.start":
+                headers = MutableHeaders(scope=message)
+                headers["X-Content-Type-Options"] = "nosniff"
+                if strict:
+                    headers["Content-Security-Policy"] = CONTENT_SECURITY_POLICY
+            await send(message)
+
+        return sending
+
+
+def route_methods(routers: Iterable[APIRouter]) -> list[tuple[re.Pattern[str], set[str]]]:
+    return [
+        (route.path_regex, set(route.methods or ()))
+        for router in routers
+        for route in router.routes
+        if isinstance(route, APIRoute)
+    ]

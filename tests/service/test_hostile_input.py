@@ -1,0 +1,115 @@
+"""Requests an attacker would send, over real HTTP: each answers a clear 4xx, never a 500,
+and the server keeps answering."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+import pytest
+
+from tests.service.scenarios import c0
+
+JSON = {"Content-Type": "application/json"}
+
+
+def _raw(client: httpx.Client, path: str, body: Any, method: str = "POST") -> httpx.Response:
+    # json.dumps writes a lone surrogate as the escape \ud800, as a hostile client would;
+    # httpx's own encoder would refuse to send it.
+    return client.request(method, path, content=json.dumps(body).encode(), headers=JSON)
+
+
+def _with_surrogate(document: dict[str, Any]) -> dict[str, Any]:
+    document["name"] = "\ud800x"
+    document["suppliers"][0]["\ud800key"] = 1
+    return document
+
+
+@pytest.mark.parametrize(
+    ("path", "wrap"),
+    [
+        ("/v1/scenarios", lambda d: d),
+        ("/v1/solve", lambda d: d),
+        ("/v1/solve?validate_only=true", lambda d: d),
+        ("/v1/jobs", lambda d: {"scenarios": [d]}),
+        ("/v1/why", lambda d: {"scenario": d, "exclude": {"supplier": "jp1"}}),
+    ],
+)
+def test_a_lone_surrogate_is_refused_and_echoed_as_its_escape(
+    alpha: httpx.Client, path: str, wrap: Any
+) -> None:
+    answer = _raw(alpha, path, wrap(_with_surrogate(c0())))
+    assert answer.status_code == 422, answer.text
+    errors = answer.json()["errors"]
+    by_value = {e["value"]: e for e in errors}
+    assert by_value["\\ud800x"]["pointer"].endswith("/name")
+    assert by_value["\\ud800key"]["pointer"].endswith("/suppliers/0")  # the key is the value
+    assert all("surrogate" in by_value[v]["rule"] for v in ("\\ud800x", "\\ud800key"))
+    assert alpha.get("/v1/scenarios").status_code == 200
+
+
+def _nested(depth: int) -> dict[str, Any]:
+    node: dict[str, Any] = {}
+    top = node
+    for _ in range(depth):
+        node["a"] = {}
+        node = node["a"]
+    return top
+
+
+@pytest.mark.parametrize("depth", [40, 600, 900])
+@pytest.mark.parametrize(
+    ("path", "wrap", "at"),
+    [
+        ("/v1/solve", lambda d: d, ""),
+        ("/v1/scenarios", lambda d: d, ""),
+        ("/v1/jobs", lambda d: {"scenarios": [d]}, "/scenarios/0"),
+    ],
+)
+def test_deeply_nested_json_is_refused_with_the_pointer(
+    alpha: httpx.Client, depth: int, path: str, wrap: Any, at: str
+) -> None:
+    document = c0()
+    document["name"] = _nested(depth)
+    answer = _raw(alpha, path, wrap(document))
+    assert answer.status_code == 422, answer.text
+    [error] = answer.json()["errors"]
+    assert error["pointer"].startswith(f"{at}/name/a/a/")
+    assert "nested deeper than" in error["rule"]
+    assert alpha.post("/v1/solve", json=c0()).status_code == 200
+
+
+def test_a_scenario_of_ordinary_depth_still_solves(alpha: httpx.Client) -> None:
+    job = alpha.post("/v1/jobs", json={"scenarios": [c0()], "options": {"time_limit": 10}})
+    assert job.status_code == 202, job.text
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "allowed"),
+    [
+        ("OPTIONS", "/v1/scenarios", "GET, POST"),
+        ("PUT", "/v1/scenarios/some-id", "DELETE, GET"),
+        ("HEAD", "/v1/jobs/some-id", "DELETE, GET"),
+        ("GET", "/v1/solve", "POST"),
+    ],
+)
+def test_a_method_the_path_does_not_take_names_every_method_it_does(
+    alpha: httpx.Client, method: str, path: str, allowed: str
+) -> None:
+    answer = alpha.request(method, path)
+    assert answer.status_code == 405
+    assert answer.headers["Allow"] == allowed
+
+
+def test_an_unknown_path_is_still_404(alpha: httpx.Client) -> None:
+    assert alpha.request("OPTIONS", "/v1/nothing-here").status_code == 404
+
+
+@pytest.mark.parametrize("path", ["/healthz", "/v1/scenarios", "/v1/jobs/missing", "/openapi.json"])
+def test_every_answer_forbids_sniffing_and_loading_anything(alpha: httpx.Client, path: str) -> None:
+    answer = alpha.get(path)
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+    policy = answer.headers["Content-Security-Policy"]
+    assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
+    assert "script-src" not in policy

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import math
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -31,10 +32,19 @@ def parse_scenario(document: Any) -> Scenario:
 def decode(text: str, yaml_syntax: bool = False) -> Any:
     if yaml_syntax:
         return _decode_yaml(text)
+    seen: list[_NonFinite] = []
+
+    def non_finite(name: str) -> _NonFinite:
+        seen.append(_NonFinite(name))
+        return seen[-1]
+
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        document = json.loads(text, parse_constant=non_finite)
     except ValueError as exc:  # json.JSONDecodeError is one
         raise ScenarioError([Problem("", None, f"not valid JSON: {exc}")]) from None
+    if seen:  # the walk that names where, only when there is something to name
+        raise ScenarioError(list(_non_finite(document, "")))
+    return document
 
 
 def _decode_yaml(text: str) -> Any:
@@ -59,9 +69,19 @@ def _yaml_reason(exc: yaml.YAMLError) -> str:
     return where + problem
 
 
-def _reject_constant(name: str) -> float:
-    # NaN and Infinity are not JSON; say so instead of letting them reach the model.
-    raise ValueError(f"{name} is not a finite number")
+class _NonFinite(str):
+    """Where the text had NaN, Infinity or -Infinity: not JSON, refused with its pointer."""
+
+
+def _non_finite(value: Any, at: str) -> Iterator[Problem]:
+    if isinstance(value, _NonFinite):
+        yield Problem(at, str(value), "not a finite number (NaN and Infinity are not JSON)")
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _non_finite(item, at + pointer(key))
+    elif isinstance(value, list):
+        for i, item in enumerate(value):
+            yield from _non_finite(item, at + pointer(i))
 
 
 def _problem_from_pydantic(error: Any) -> Problem:

@@ -358,14 +358,24 @@ def test_integers_are_accepted_for_numbers() -> None:
 
 @pytest.mark.parametrize(
     ("text", "number"),
-    [('{"a": NaN}', "NaN"), ('{"a": Infinity}', "Infinity"), ('{"a": -Infinity}', "-Infinity")],
+    [
+        ('{"a": NaN}', "NaN"),
+        ('{"b": [0, Infinity]}', "Infinity"),
+        ('{"a": -Infinity}', "-Infinity"),
+    ],
 )
-def test_json_text_with_nan_or_infinity_is_not_json(text: str, number: str) -> None:
+def test_json_text_with_nan_or_infinity_names_the_field(text: str, number: str) -> None:
     with pytest.raises(ScenarioError) as info:
         decode(text)
     (problem,) = info.value.problems
-    assert problem.pointer == ""
-    assert "not valid JSON" in problem.rule and number in problem.rule
+    assert problem.pointer == ("/b/1" if number == "Infinity" else "/a")
+    assert problem.value == number and "not a finite number" in problem.rule
+
+
+def test_every_nan_in_the_text_is_named() -> None:
+    with pytest.raises(ScenarioError) as info:
+        decode('{"a": NaN, "b": {"c": [1, Infinity]}}')
+    assert [p.pointer for p in info.value.problems] == ["/a", "/b/c/1"]
 
 
 def test_a_nan_price_in_json_text_is_rejected_before_the_schema() -> None:

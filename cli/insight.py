@@ -13,19 +13,18 @@ import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO
 
-from pydantic import ValidationError
-
-from cli.exit_status import EXIT_OK, exit_status
+from cli.exit_status import EXIT_OK, OptionError, exit_status
+from cli.solver_options import add_solver_options, solve_options, solver_log_to_stderr
 from optimizer.errors import Problem, ScenarioError
-from optimizer.options import SolveOptions
-from optimizer.scenario.loading import load_scenario
-from optimizer.whatif.frontier import DEFAULT_STEPS, default_caps, frontier
-from optimizer.whatif.shocks import SpecError
-from optimizer.whatif.sweep import SweepResult, run_sweep, write_csv
-from optimizer.whatif.sweep_spec import load_sweep_spec
-from optimizer.whatif.why import why
+
+if TYPE_CHECKING:
+    from optimizer.whatif.sweep import SweepResult
+
+# optimizer.whatif.frontier.DEFAULT_STEPS, written here so that building the parser
+# imports no solver (tests/cli/test_startup_imports.py holds the two equal)
+FRONTIER_STEPS = 11
 
 
 def add_commands(sub: Any) -> None:
@@ -56,7 +55,8 @@ def add_commands(sub: Any) -> None:
         "--origin", metavar="O", help="exclude every supplier of this origin and every plant in it"
     )
     one.add_argument("--plant", metavar="ID", help="exclude this plant")
-    _solver_arguments(w)
+    add_solver_options(w, per_solve=True)
+    w.add_argument("--out", metavar="FILE", help="write the JSON result here (default stdout)")
     w.set_defaults(handler=_guarded(_why))
 
     f = sub.add_parser(
@@ -70,43 +70,26 @@ def add_commands(sub: Any) -> None:
     f.add_argument(
         "--steps",
         type=int,
-        default=DEFAULT_STEPS,
-        help=f"caps from 1 to 0 (default {DEFAULT_STEPS})",
+        default=FRONTIER_STEPS,
+        help=f"caps from 1 to 0 (default {FRONTIER_STEPS})",
     )
-    _solver_arguments(f)
+    add_solver_options(f, per_solve=True)
+    f.add_argument("--out", metavar="FILE", help="write the JSON result here (default stdout)")
     f.set_defaults(handler=_guarded(_frontier))
-
-
-def _solver_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("--time-limit", type=float, metavar="S", help="seconds per solve")
-    p.add_argument(
-        "--mip-gap", type=float, default=1e-6, metavar="G", help="relative MIP gap (default 1e-6)"
-    )
-    p.add_argument("--out", metavar="FILE", help="write the JSON result here (default stdout)")
 
 
 def _guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
     """Rejections become messages and exit status 2, never a stack trace."""
 
     def run(args: argparse.Namespace) -> int:
+        from optimizer.whatif.shocks import SpecError
+
         try:
             return handler(args)
-        except (SpecError, ScenarioError, OSError) as exc:
+        except (SpecError, ScenarioError, OptionError, OSError) as exc:
             return exit_status(exc, args.command)
 
     return run
-
-
-def _options(args: argparse.Namespace) -> SolveOptions:
-    try:
-        return SolveOptions(time_limit=args.time_limit, mip_gap=args.mip_gap)
-    except ValidationError as exc:
-        raise SpecError([_option_problem(e) for e in exc.errors()]) from None
-
-
-def _option_problem(error: Any) -> Problem:
-    name = "--" + str(error["loc"][0]).replace("_", "-") if error["loc"] else "options"
-    return Problem(name, error.get("input"), error["msg"])
 
 
 def _emit(result: dict[str, Any], out: str | None) -> None:
@@ -118,6 +101,10 @@ def _emit(result: dict[str, Any], out: str | None) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from optimizer.whatif.shocks import SpecError
+    from optimizer.whatif.sweep import run_sweep, write_csv
+    from optimizer.whatif.sweep_spec import load_sweep_spec
+
     spec = load_sweep_spec(args.spec)
     if args.workers is not None and args.workers < 1:
         raise SpecError([Problem("--workers", args.workers, "at least 1")])
@@ -132,18 +119,28 @@ def _sweep(args: argparse.Namespace) -> int:
 
 
 def _why(args: argparse.Namespace) -> int:
-    options = _options(args)
+    from optimizer.scenario.loading import load_scenario
+    from optimizer.whatif.why import why
+
+    options = solve_options(args)
     scenario = load_scenario(args.scenario)
     doc = scenario.model_dump(mode="json", exclude_none=True)
-    _emit(why(doc, args.supplier, args.origin, args.plant, options), args.out)
+    with solver_log_to_stderr(args.verbose):
+        result = why(doc, args.supplier, args.origin, args.plant, options)
+    _emit(result, args.out)
     return EXIT_OK
 
 
 def _frontier(args: argparse.Namespace) -> int:
-    options = _options(args)
+    from optimizer.scenario.loading import load_scenario
+    from optimizer.whatif.frontier import default_caps, frontier
+
+    options = solve_options(args)
     caps = default_caps(args.steps)
     doc = load_scenario(args.scenario).model_dump(mode="json", exclude_none=True)
-    _emit(frontier(doc, args.origin, caps, options).as_dict(), args.out)
+    with solver_log_to_stderr(args.verbose):
+        result = frontier(doc, args.origin, caps, options)
+    _emit(result.as_dict(), args.out)
     return EXIT_OK
 
 

@@ -1,27 +1,25 @@
 """`magnets` command line: solve, validate and export here; the other commands come from
-the modules beside this one (workbook, insight, report, service)."""
+the modules beside this one (workbook, insight, report, service).
+
+Building the parser imports nothing heavy: each command imports what it uses when it
+runs (pydantic's scenario schema for `validate`, numpy and HiGHS for `solve`, …), so
+`magnets --help` and `magnets validate` start at once (tests/cli/test_startup_imports.py).
+"""
 
 from __future__ import annotations
 
 import argparse
-import contextlib
 import json
-import os
 import sys
-from collections.abc import Iterator
 from pathlib import Path
 
 from cli.exit_status import EXIT_INVALID, EXIT_OK, OptionError, exit_status
 from cli.insight import add_commands as add_insight_commands
 from cli.report import add_commands as add_report_commands
 from cli.service import add_commands as add_service_commands
+from cli.solver_options import add_solver_options, solve_options, solver_log_to_stderr
 from cli.workbook import add_commands as add_workbook_commands
 from optimizer.errors import ScenarioError
-from optimizer.model.export import export_model
-from optimizer.options import SolveOptions
-from optimizer.report.summary import format_summary
-from optimizer.scenario.loading import load_scenario
-from optimizer.solve import solve
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -40,22 +38,7 @@ def _parser() -> argparse.ArgumentParser:
         "(JSON, YAML or an Excel workbook) and print the plan as JSON, or a short summary with --format table.",
     )
     s.add_argument("scenario", help="scenario file (.json, .yaml, .yml or .xlsx)")
-    s.add_argument(
-        "--time-limit",
-        type=float,
-        metavar="S",
-        help="seconds; the best plan found by then comes back with status time_limit",
-    )
-    s.add_argument(
-        "--mip-gap",
-        type=float,
-        default=1e-6,
-        metavar="G",
-        help="relative MIP gap at which a MILP counts as solved (default 1e-6)",
-    )
-    s.add_argument(
-        "--threads", type=int, metavar="N", help="HiGHS threads (default: HiGHS chooses)"
-    )
+    add_solver_options(s)
     s.add_argument("--out", metavar="PLAN.json", help="write the plan JSON here instead of stdout")
     s.add_argument(
         "--format",
@@ -75,7 +58,6 @@ def _parser() -> argparse.ArgumentParser:
         "plan with a solution, or diagnosis (an irreducible set of conflicting limits) to an "
         "infeasible one",
     )
-    s.add_argument("--verbose", action="store_true", help="show HiGHS's log on stderr")
     s.add_argument(
         "--pretty",
         action="store_true",
@@ -121,6 +103,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     if args.command == "export":
         return _export(args)
     if args.command == "validate":
+        from optimizer.scenario.loading import load_scenario
+
         scenario = load_scenario(args.scenario)
         print(f"{args.scenario}: valid ({scenario.name})")
         return EXIT_OK
@@ -128,9 +112,13 @@ def _dispatch(args: argparse.Namespace) -> int:
 
 
 def _solve(args: argparse.Namespace) -> int:
-    options = _options(args)
+    from optimizer.report.summary import format_summary
+    from optimizer.scenario.loading import load_scenario
+    from optimizer.solve import solve
+
+    options = solve_options(args)
     scenario = load_scenario(args.scenario)
-    with _solver_log_to_stderr(args.verbose):
+    with solver_log_to_stderr(args.verbose):
         plan = solve(scenario, options, explain=args.explain)
     text = format_summary(plan) if args.format == "table" else _plan_json(plan, args)
     if args.out:
@@ -153,45 +141,13 @@ def _plan_json(plan: dict, args: argparse.Namespace) -> str:
     return json.dumps(plan, indent=1) if pretty else json.dumps(plan, separators=(",", ":"))
 
 
-@contextlib.contextmanager
-def _solver_log_to_stderr(active: bool) -> Iterator[None]:
-    """HiGHS logs to file descriptor 1; keep stdout for the plan alone."""
-    if not active:
-        yield
-        return
-    sys.stdout.flush()
-    saved = os.dup(1)
-    os.dup2(2, 1)
-    try:
-        yield
-    finally:
-        sys.stdout.flush()
-        os.dup2(saved, 1)
-        os.close(saved)
-
-
-def _options(args: argparse.Namespace) -> SolveOptions:
-    from pydantic import ValidationError
-
-    try:
-        return SolveOptions(
-            time_limit=args.time_limit,
-            mip_gap=args.mip_gap,
-            threads=args.threads,
-            verbose=args.verbose,
-        )
-    except ValidationError as exc:
-        reasons = [
-            f"bad option --{str(e['loc'][0]).replace('_', '-')}: {e['msg']} (got {e.get('input')})"
-            for e in exc.errors()
-        ]
-        raise OptionError("; ".join(reasons)) from None
-
-
 def _export(args: argparse.Namespace) -> int:
     if not args.mps and not args.lp:
         print("magnets export: give --mps FILE, --lp FILE or both", file=sys.stderr)
         return EXIT_INVALID
+    from optimizer.model.export import export_model
+    from optimizer.scenario.loading import load_scenario
+
     scenario = load_scenario(args.scenario)
     for path in (args.mps, args.lp):
         if path:

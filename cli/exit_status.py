@@ -10,7 +10,6 @@ from __future__ import annotations
 import sys
 
 from optimizer.errors import Problem, ScenarioError
-from optimizer.whatif.shocks import SpecError
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
@@ -25,9 +24,6 @@ def exit_status(exc: Exception, command: str, failure_prefix: str | None = None)
     `failure_prefix` starts the message of a failure (an OSError); by default it names
     the command (`magnets sweep: …`). An exception that is none of these is raised again.
     """
-    if isinstance(exc, SpecError):
-        _each_problem(exc.problems, f"invalid {command} request")
-        return EXIT_INVALID
     if isinstance(exc, ScenarioError):
         _each_problem(exc.problems, "invalid scenario")
         return EXIT_INVALID
@@ -37,6 +33,11 @@ def exit_status(exc: Exception, command: str, failure_prefix: str | None = None)
     if isinstance(exc, OSError):
         print(f"{failure_prefix or f'magnets {command}'}: {exc}", file=sys.stderr)
         return EXIT_FAILURE
+    from optimizer.whatif.shocks import SpecError  # its pydantic models: not for `validate`
+
+    if isinstance(exc, SpecError):
+        _each_problem(exc.problems, f"invalid {command} request")
+        return EXIT_INVALID
     raise exc
 
 

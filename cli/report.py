@@ -10,9 +10,6 @@ from pathlib import Path
 from typing import Any
 
 from optimizer.errors import Problem, ScenarioError
-from optimizer.report.inputs import ReportInputError, input_error
-from optimizer.report.render import build_report, write_pngs
-from optimizer.scenario.loading import load_scenario
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
@@ -38,6 +35,10 @@ def add_commands(subparsers: Any) -> None:
 
 def run_report(args: argparse.Namespace) -> int:
     """Exit 0 when written, 2 for a rejected input or scenario, 1 for an unwritable path."""
+    from optimizer.report.inputs import ReportInputError
+    from optimizer.report.render import build_report, write_pngs
+    from optimizer.scenario.loading import load_scenario
+
     try:
         scenario = load_scenario(args.scenario) if args.scenario else None
         report = build_report(_read_json(args.input), scenario)
@@ -55,6 +56,8 @@ def run_report(args: argparse.Namespace) -> int:
 
 
 def _read_json(path: str) -> Any:
+    from optimizer.report.inputs import input_error
+
     try:
         return json.loads(Path(path).read_text(encoding="utf-8-sig"))
     except (OSError, UnicodeDecodeError) as exc:

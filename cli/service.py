@@ -4,20 +4,21 @@ command line."""
 from __future__ import annotations
 
 import argparse
-import ipaddress
 import re
 import sys
 from collections.abc import Callable
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
-from service.keys import PREFIX_LEN
-
 if TYPE_CHECKING:
+    from datetime import datetime
+
     from service.database import Database
     from service.queries import KeyView
 
 EXIT_OK, EXIT_FAILURE, EXIT_USAGE = 0, 1, 2
+# service.keys.PREFIX_LEN, written here so that building the parser imports no service
+# module (tests/cli/test_startup_imports.py holds the two equal)
+PREFIX_LEN = 12
 TENANT_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,99}")
 
 
@@ -83,6 +84,8 @@ def _add_keys(sub: Any) -> None:
 
 
 def is_loopback(host: str) -> bool:
+    import ipaddress
+
     if host == "localhost":
         return True
     try:
@@ -208,6 +211,8 @@ def _key_line(key: KeyView, tenant_width: int = 0) -> str:
 def _iso(stamp: datetime | None) -> str:
     """UTC, to the second. SQLite hands timestamps back without a zone (they were written
     in UTC); PostgreSQL hands them back in the session's zone."""
+    from datetime import UTC
+
     if stamp is None:
         return "-"
     utc = stamp.replace(tzinfo=UTC) if stamp.tzinfo is None else stamp.astimezone(UTC)

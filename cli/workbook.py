@@ -1,4 +1,5 @@
-"""`magnets workbook …`: openpyxl is imported only when a workbook command runs."""
+"""`magnets workbook …`: openpyxl (and the scenario schema) are imported only when a
+workbook command runs."""
 
 from __future__ import annotations
 
@@ -7,8 +8,6 @@ import json
 import sys
 from pathlib import Path
 from typing import Any
-
-from optimizer.scenario.loading import load_scenario
 
 
 def add_commands(subparsers: Any) -> None:
@@ -59,6 +58,7 @@ def _to_json_command(args: argparse.Namespace) -> int:
 
 
 def _from_json_command(args: argparse.Namespace) -> int:
+    from optimizer.scenario.loading import load_scenario
     from optimizer.scenario.workbook import write_scenario_workbook
 
     write_scenario_workbook(load_scenario(args.scenario), args.out)

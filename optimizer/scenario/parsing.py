@@ -10,7 +10,13 @@ from typing import TYPE_CHECKING, Any
 from pydantic import ValidationError
 
 from optimizer.errors import Problem, ScenarioError, pointer
-from optimizer.scenario.schema import LIST_TAG, SCALAR_TAG, Scenario
+from optimizer.scenario.schema import (
+    LIST_TAG,
+    MAX_AMOUNT,
+    MAX_AMOUNT_RULE,
+    SCALAR_TAG,
+    Scenario,
+)
 from optimizer.scenario.validation import check_scenario
 
 if TYPE_CHECKING:
@@ -96,6 +102,8 @@ def _problem_from_pydantic(error: Any) -> Problem:
     rule = _RULES.get(error["type"], error["msg"])
     if error["type"] == "model_type" and not error["loc"]:
         rule = "the scenario must be an object (a mapping of field names to values)"
+    if error["type"] == "less_than_equal" and error.get("ctx", {}).get("le") == MAX_AMOUNT:
+        rule = MAX_AMOUNT_RULE
     return Problem(where, _json_safe(value), rule)
 
 

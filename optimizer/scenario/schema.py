@@ -7,13 +7,40 @@ which runs on the parsed document and names the offending ids.
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Discriminator, Field, StrictBool, StrictStr, Tag
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Discriminator,
+    Field,
+    StrictBool,
+    StrictStr,
+    Tag,
+)
 
-NonNegative = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
+# The largest amount (kg, currency, currency per kg) a scenario may state. HiGHS reads
+# 1e20 as infinite, and an amount far above 1e12 next to prices of a few dollars leaves
+# the solve numerically meaningless (a term of the wrong sign, "Unknown" statuses); no
+# magnet plan needs more than a trillion of anything.
+MAX_AMOUNT = 1e12
+MAX_AMOUNT_RULE = (
+    "at most 1e12: larger amounts are beyond what a solve can treat as finite "
+    "(HiGHS reads 1e20 as infinity)"
+)
+
+
+def _whole(value: Any) -> Any:
+    """18161.0 is the integer JSON Schema says it is; 18161.5 stays a float and is refused."""
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    return value
+
+
+NonNegative = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False, strict=True)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
-NonNegativeInt = Annotated[int, Field(ge=0, strict=True)]
+NonNegativeInt = Annotated[int, BeforeValidator(_whole), Field(ge=0, strict=True)]
 Id = Annotated[StrictStr, Field(min_length=1, max_length=200)]
 # A value given once for every period or as one value per period. The tags route
 # validation to one branch, so an error names one rule rather than one per branch;

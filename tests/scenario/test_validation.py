@@ -420,9 +420,33 @@ INTEGERS = ["/suppliers/1/lead_time", "/plants/1/build_lead", "/plants/1/earlies
 
 
 @pytest.mark.parametrize("path", INTEGERS)
-@pytest.mark.parametrize("value", [1.5, 1.0, "1", True], ids=["fraction", "float", "text", "bool"])
+@pytest.mark.parametrize("value", [1.5, "1", True], ids=["fraction", "text", "bool"])
 def test_period_counts_are_integers(path: str, value: Any) -> None:
     assert_only_problem(edited(path, value), path, value, "valid integer")
+
+
+@pytest.mark.parametrize("path", INTEGERS)
+def test_a_whole_float_is_the_integer_json_schema_calls_it(path: str) -> None:
+    # JSON has one number type: 1.0 is the integer 1 (JSON Schema says so too).
+    scenario = parse_scenario(edited(path, 1.0)).model_dump()
+    parts = path.strip("/").split("/")
+    value = scenario[parts[0]][int(parts[1])][parts[2]]
+    assert value == 1 and isinstance(value, int)
+
+
+@pytest.mark.parametrize(
+    "path", ["/suppliers/0/capacity", "/sectors/0/shortage_penalty", "/demand/0/quantity"]
+)
+@pytest.mark.parametrize("value", [1.000001e12, 1e20, 1e25])
+def test_amounts_beyond_a_trillion_are_refused_with_the_rule(path: str, value: float) -> None:
+    assert_only_problem(edited(path, value), path, value, "at most 1e12")
+
+
+def test_an_amount_of_a_trillion_is_accepted() -> None:
+    assert (
+        parse_scenario(edited("/sectors/0/shortage_penalty", 1e12)).sectors[0].shortage_penalty
+        == 1e12
+    )
 
 
 @pytest.mark.parametrize("path", INTEGERS)

@@ -113,3 +113,25 @@ def test_every_answer_forbids_sniffing_and_loading_anything(alpha: httpx.Client,
     policy = answer.headers["Content-Security-Policy"]
     assert "default-src 'none'" in policy and "frame-ancestors 'none'" in policy
     assert "script-src" not in policy
+
+
+@pytest.mark.parametrize("value", [1e20, 1e25])
+def test_amounts_too_large_to_solve_are_refused_with_the_rule(
+    alpha: httpx.Client, value: float
+) -> None:
+    document = c0()
+    document["suppliers"][0]["capacity"] = value
+    for path in ("/v1/solve", "/v1/scenarios", "/v1/solve?validate_only=true"):
+        answer = alpha.post(path, json=document)
+        assert answer.status_code == 422, answer.text
+        [error] = answer.json()["errors"]
+        assert (error["pointer"], error["value"]) == ("/suppliers/0/capacity", value)
+        assert error["rule"].startswith("at most 1e12")
+
+
+def test_a_whole_number_written_as_a_float_is_an_integer(alpha: httpx.Client) -> None:
+    document = c0()
+    document["suppliers"][0]["lead_time"] = float(document["suppliers"][0].get("lead_time", 0))
+    answer = alpha.post("/v1/solve", json=document)
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["status"] == "optimal"

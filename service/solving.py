@@ -19,6 +19,7 @@ from optimizer.report.render import render_job_report
 from optimizer.scenario.parsing import SURROGATE_RULE, parse_scenario
 from optimizer.scenario.schema import Scenario as ScenarioSchema
 from optimizer.solve import solve
+from optimizer.spreadsheet_text import inert
 from optimizer.whatif.frontier import default_caps, frontier_point, non_dominated
 from optimizer.whatif.shocks import OriginShareShock, SpecError, apply_shocks
 from optimizer.whatif.sweep import (
@@ -34,7 +35,7 @@ __all__ = [
     "Problem", "ScenarioError", "SizeLimits", "SolveOptions", "check", "check_size", "pointer",
     "run_solve", "solve_checked",
     "check_exclusion", "run_why", "sweep_items", "frontier_items", "job_statistics",
-    "frontier_of", "job_report", "PlanStatus", "ScenarioSchema", "SURROGATE_RULE",
+    "frontier_of", "job_report", "PlanStatus", "ScenarioSchema", "SURROGATE_RULE", "inert",
 ]  # fmt: skip
 
 

@@ -18,6 +18,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from .queries import ItemView
+from .solving import inert
 
 TERMS = ("purchase", "fixed", "production", "subsidy", "build", "holding", "shortage")
 FIXED_COLUMNS = ("scenario", "status", "objective", *TERMS, "shortage_kg")
@@ -35,7 +36,7 @@ def to_csv(columns: list[str], rows: list[dict[str, Any]]) -> str:
     out = io.StringIO()
     writer = csv.DictWriter(out, fieldnames=columns, lineterminator="\n")
     writer.writeheader()
-    writer.writerows({k: "" if v is None else v for k, v in row.items()} for row in rows)
+    writer.writerows({k: "" if v is None else inert(v) for k, v in row.items()} for row in rows)
     return out.getvalue()
 
 

@@ -17,6 +17,7 @@ from typing import Any
 import pandas as pd
 
 from optimizer.model.plan import TERMS
+from optimizer.spreadsheet_text import inert
 
 TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "deliveries": ("supplier", "product", "period", "kg", "landed_cost", "cost"),
@@ -44,6 +45,7 @@ def write_plan_workbook(plan: dict[str, Any], path: str | Path) -> None:
     tables: dict[str, list[dict[str, Any]]] = {name: [] for name in TABLE_COLUMNS}
     _collect(ordered, "", summary, tables)
     with pd.ExcelWriter(path, engine="openpyxl") as writer:
+        summary = [(item, inert(value)) for item, value in summary]
         frame = pd.DataFrame(summary, columns=["item", "value"], dtype=object)
         frame.to_excel(writer, sheet_name="summary", index=False)
         for name, rows in tables.items():
@@ -97,4 +99,4 @@ def _frame(rows: list[dict[str, Any]], known: tuple[str, ...]) -> pd.DataFrame:
 
 
 def _cell(value: Any) -> Any:
-    return json.dumps(value, default=str) if isinstance(value, dict | list) else value
+    return inert(json.dumps(value, default=str) if isinstance(value, dict | list) else value)

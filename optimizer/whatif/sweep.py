@@ -43,6 +43,7 @@ from optimizer.model.plan import TERMS, empty_plan
 from optimizer.model.status import PlanStatus
 from optimizer.options import SolveOptions
 from optimizer.scenario.parsing import parse_scenario
+from optimizer.spreadsheet_text import inert
 from optimizer.whatif.hot_start import COLD, HotStartSolver, MemberSolve
 from optimizer.whatif.shocks import (
     apply_shocks,
@@ -208,7 +209,7 @@ def write_csv(result: SweepResult, path: str | Path) -> None:
     with Path(path).open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(table[0]) if table else ["member"])
         writer.writeheader()
-        writer.writerows(table)
+        writer.writerows({k: inert(v) for k, v in row.items()} for row in table)
 
 
 # -- parallel members ---------------------------------------------------------------------------

@@ -3,12 +3,15 @@ and the server keeps answering."""
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 from typing import Any
 
 import httpx
 import pytest
 
+from tests.service.conftest import wait_for_job
 from tests.service.scenarios import c0
 
 JSON = {"Content-Type": "application/json"}
@@ -135,3 +138,15 @@ def test_a_whole_number_written_as_a_float_is_an_integer(alpha: httpx.Client) ->
     answer = alpha.post("/v1/solve", json=document)
     assert answer.status_code == 200, answer.text
     assert answer.json()["status"] == "optimal"
+
+
+@pytest.mark.parametrize("name", ["=HYPERLINK(1)", "+1", "-cmd", "@SUM(A1)", "\t=1"])
+def test_a_scenario_name_cannot_become_a_formula_in_the_csv_summary(
+    alpha: httpx.Client, name: str
+) -> None:
+    job = alpha.post("/v1/jobs", json={"scenarios": [c0(name)]}).json()["id"]
+    wait_for_job(alpha, job, ("completed",))
+    csv_text = alpha.get(f"/v1/jobs/{job}/summary", headers={"Accept": "text/csv"}).text
+    [row] = list(csv.DictReader(io.StringIO(csv_text)))
+    assert row["scenario"] == "'" + name
+    assert float(row["objective"]) > 0  # numbers stay numbers

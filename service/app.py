@@ -20,6 +20,7 @@ from .database import Database
 from .deps import KnownKeys, TenantDep
 from .dispatcher import Dispatcher
 from .errors import install_handlers
+from .key_check import KeyCheck
 from .limits import BodyLimit, shallow_body
 from .logging_setup import RequestLog, bind, configure_logging, log_event
 from .plan_cache import PlanCache
@@ -48,7 +49,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     routers = (health.router, solve.router, scenarios.router, jobs.router, insight.router)
-    app.add_middleware(ResponseHeaders, routes=route_methods(routers))
+    routes = route_methods(routers)
+    # outside BodyLimit: a request without a valid key has nothing of its body read
+    app.add_middleware(KeyCheck, routes=[pattern for pattern, _ in routes])
+    app.add_middleware(ResponseHeaders, routes=routes)
     app.add_middleware(RequestLog)  # outermost: it times and tags everything inside
     install_handlers(app)
     app.include_router(health.router)

@@ -6,12 +6,11 @@ from __future__ import annotations
 import time
 from typing import Annotated
 
-from fastapi import Depends, Header, HTTPException, Request
-from starlette.concurrency import run_in_threadpool
+from fastapi import Depends, Header, Request
 
-from . import queries
 from .database import Database
 from .dispatcher import Dispatcher
+from .key_check import tenant_of
 from .keys import key_hash
 from .plan_cache import PlanCache
 from .settings import Settings
@@ -77,29 +76,14 @@ class KnownKeys:
 
 async def _tenant(
     request: Request,
-    settings: SettingsDep,
-    db: DatabaseDep,
     x_api_key: Annotated[str | None, Header(description="API key (magnets keys create)")] = None,
 ) -> int:
-    """The caller's tenant id; 401 without a valid key (unless the service runs --no-auth,
-    where everything belongs to the tenant `local`)."""
-    if not settings.auth:
-        local: int = request.app.state.local_tenant
-        return local
-    if not x_api_key:
-        raise _unauthorized("missing API key: send it in the X-API-Key header")
-    known: KnownKeys = request.app.state.known_keys
-    tenant = known.tenant(x_api_key)
-    if tenant is None:
-        tenant = await run_in_threadpool(queries.tenant_for_key, db, x_api_key)
-        if tenant is None:
-            raise _unauthorized("invalid API key")
-        known.remember(x_api_key, tenant)
-    return tenant
-
-
-def _unauthorized(detail: str) -> HTTPException:
-    return HTTPException(401, detail, headers={"WWW-Authenticate": "X-API-Key"})
+    """The caller's tenant id, found by `KeyCheck` before the body was read (401 without
+    a valid key). The header is declared here so that the API's schema shows it."""
+    tenant = getattr(request.state, "tenant", None)
+    if tenant is None:  # a route outside /v1/: check here
+        tenant = await tenant_of(request.app.state, x_api_key)
+    return int(tenant)
 
 
 TenantDep = Annotated[int, Depends(_tenant)]

@@ -6,12 +6,13 @@ from __future__ import annotations
 import csv
 import io
 import json
+import socket
 from typing import Any
 
 import httpx
 import pytest
 
-from tests.service.conftest import wait_for_job
+from tests.service.conftest import Service, wait_for_job
 from tests.service.scenarios import c0
 
 JSON = {"Content-Type": "application/json"}
@@ -150,3 +151,19 @@ def test_a_scenario_name_cannot_become_a_formula_in_the_csv_summary(
     [row] = list(csv.DictReader(io.StringIO(csv_text)))
     assert row["scenario"] == "'" + name
     assert float(row["objective"]) > 0  # numbers stay numbers
+
+
+@pytest.mark.parametrize("key", [None, "mgk_not-a-key"])
+@pytest.mark.parametrize("path", ["/v1/solve", "/v1/scenarios", "/v1/jobs"])
+def test_a_request_without_a_valid_key_is_refused_before_its_body_is_sent(
+    service: Service, key: str | None, path: str
+) -> None:
+    """Headers announcing 8 MB, and no body at all: the answer comes at once."""
+    host, port = service.url.removeprefix("http://").split(":")
+    lines = [f"POST {path} HTTP/1.1", f"Host: {host}", "Content-Type: application/json"]
+    lines += ["Content-Length: 8000000"] + ([f"X-API-Key: {key}"] if key else [])
+    with socket.create_connection((host, int(port)), timeout=5) as conn:
+        conn.sendall(("\r\n".join(lines) + "\r\n\r\n").encode())
+        answer = conn.recv(4096).decode()
+    assert answer.startswith("HTTP/1.1 401"), answer
+    assert "X-API-Key" in answer  # WWW-Authenticate names the header to send

@@ -1,9 +1,13 @@
 """The model's rows in MODEL.md's words: which scenario limit a row states, and a sentence.
 
-Every row block of `build.py` maps to one constraint name of MODEL.md §3 and to the ids
-that pick one instance of it, e.g. row `supplier_capacity(jp_smco,2025-Q3)` states the
-limit ("supplier_capacity", "jp_smco", "2025-Q3"). Ids made of two scenario ids are
-joined with "/" ("smco/defence" for the demand of sector defence for smco).
+Every row block of `build.py` carries the name of its constraint family, and that name is
+also the constraint word the API reports (docs/model-notes.md, "One name per constraint
+family"). LIMITS gives each family the index fields that make up the id of one limit, e.g.
+row `supplier_capacity(jp_smco,2025-Q3)` states the limit ("supplier_capacity",
+"jp_smco", "2025-Q3"). Ids made of two scenario ids are joined with "/" ("smco/defence"
+for the demand of sector defence for smco). Rows of one family with the same id and
+period state one limit (a supplier's capacity row and, under a minimum order, the
+ceiling row gated by its order).
 
 Two families are material-flow identities rather than limits (`stock_balance` and the
 `supply_total` definition); they hold in every plan and have no entry here.
@@ -19,28 +23,27 @@ import numpy as np
 from optimizer.model.indexing import ScenarioIndex
 from optimizer.model.lp import RowBlock
 
-# row block → (MODEL.md constraint name, index fields that make up its id)
-LIMITS: dict[str, tuple[str, tuple[str, ...]]] = {
-    "demand": ("demand", ("product", "sector")),
-    "supplier_capacity": ("supplier_capacity", ("supplier",)),
-    "order_capacity": ("supplier_capacity", ("supplier",)),  # Σ buy <= capacity · order
-    "min_order": ("min_order", ("supplier",)),
-    "plant_capacity": ("plant_capacity", ("plant",)),
-    "build_once": ("build_once", ("plant",)),
-    "licence_cover": ("licence_required", ("supplier", "product")),
-    "licence_quantity": ("licence", ("licence",)),
-    "origin_share": ("origin_share", ("origin",)),
-    "supplier_share": ("supplier_share", ("supplier", "product")),
-    "safety_stock": ("safety_stock", ("product",)),
-    "budget": ("budget", ()),
-    "subsidy": ("subsidy", ("plant",)),
+# constraint family (row block and API word) → index fields that make up a limit's id
+LIMITS: dict[str, tuple[str, ...]] = {
+    "demand": ("product", "sector"),
+    "supplier_capacity": ("supplier",),
+    "min_order": ("supplier",),
+    "plant_capacity": ("plant",),
+    "build_once": ("plant",),
+    "licence_required": ("supplier", "product"),
+    "licence": ("licence",),
+    "origin_share": ("origin",),
+    "supplier_share": ("supplier", "product"),
+    "safety_stock": ("product",),
+    "budget": (),
+    "subsidy_limit": ("plant",),
 }
 IDENTITIES = ("stock_balance", "supply_total")
 
 
 @dataclass(frozen=True)
 class Limit:
-    """One limit of the scenario: a MODEL.md constraint name, its id and its period label."""
+    """One limit of the scenario: its constraint family, its id and its period label."""
 
     constraint: str
     id: str | None
@@ -57,7 +60,7 @@ def _labels(ix: ScenarioIndex) -> dict[str, list[str]]:
 def block_limits(block: RowBlock, ix: ScenarioIndex, rows: np.ndarray | None = None) -> list[Limit]:
     """The limit each row of a block states (the block must be in LIMITS): every row in
     order, or only `rows`."""
-    constraint, fields = LIMITS[block.name]
+    fields = LIMITS[block.name]
     rows = np.arange(block.size) if rows is None else rows
     labels = _labels(ix)
     columns = [_ids(labels[f], block.index[f][rows]) for f in fields]
@@ -68,7 +71,7 @@ def block_limits(block: RowBlock, ix: ScenarioIndex, rows: np.ndarray | None = N
     periods: list[str | None] = (
         list(_ids(ix.periods, block.index["period"][rows])) if "period" in block.index else none
     )
-    return [Limit(constraint, i, t) for i, t in zip(ids, periods, strict=True)]
+    return [Limit(block.name, i, t) for i, t in zip(ids, periods, strict=True)]
 
 
 def _ids(labels: list[str], positions: np.ndarray) -> list[str]:
@@ -153,7 +156,7 @@ def _build_once(ix: ScenarioIndex, pos: dict[str, int]) -> str:
     return f"{ix.plant_ids[pos['plant']]} is built at most once"
 
 
-def _licence_cover(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+def _licence_required(ix: ScenarioIndex, pos: dict[str, int]) -> str:
     s, p, t = pos["supplier"], pos["product"], pos["period"]
     sid, pid, label = ix.supplier_ids[s], ix.product_ids[p], ix.periods[t]
     covering = [
@@ -168,7 +171,7 @@ def _licence_cover(ix: ScenarioIndex, pos: dict[str, int]) -> str:
     return f"{sid} delivers {pid} in {label} only under licence {', '.join(covering)}"
 
 
-def _licence_quantity(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+def _licence(ix: ScenarioIndex, pos: dict[str, int]) -> str:
     lic = ix.scenario.licences[pos["licence"]]
     return f"licence {lic.id}: {amount(lic.quantity)} kg in all"
 
@@ -200,7 +203,7 @@ def _budget(ix: ScenarioIndex, pos: dict[str, int]) -> str:
     return f"budget: {amount(cap)} {ix.scenario.currency} in {ix.periods[t]}"
 
 
-def _subsidy(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+def _subsidy_limit(ix: ScenarioIndex, pos: dict[str, int]) -> str:
     plant = ix.scenario.plants[pos["plant"]]
     return (
         f"incentive of {plant.id}: at most {amount(plant.incentive)} "
@@ -211,15 +214,14 @@ def _subsidy(ix: ScenarioIndex, pos: dict[str, int]) -> str:
 _DESCRIBE: dict[str, Describer] = {
     "demand": _demand,
     "supplier_capacity": _supplier_capacity,
-    "order_capacity": _supplier_capacity,
     "min_order": _min_order,
     "plant_capacity": _plant_capacity,
     "build_once": _build_once,
-    "licence_cover": _licence_cover,
-    "licence_quantity": _licence_quantity,
+    "licence_required": _licence_required,
+    "licence": _licence,
     "origin_share": _origin_share,
     "supplier_share": _supplier_share,
     "safety_stock": _safety_stock,
     "budget": _budget,
-    "subsidy": _subsidy,
+    "subsidy_limit": _subsidy_limit,
 }

@@ -2,7 +2,7 @@
 
 The members are the scenario's limits in MODEL.md's words (`constraint_words.py`): one
 member per limit instance, e.g. the capacity of one supplier in one period (its
-`supplier_capacity` row and, under a minimum order, its `order_capacity` row), and one
+`supplier_capacity` row and, under a minimum order, the ceiling row of that order), and one
 per supplier and period that its lead time shuts (`lead_time`). To make lead times
 members, the model is built with every lead time set to 0 and the deliveries before the
 real lead time bounded to 0; that is the same set of plans.

@@ -51,6 +51,7 @@ from optimizer.insight.constraint_words import block_limits
 from optimizer.insight.diagnosis import diagnose
 from optimizer.model import highs_backend as backend
 from optimizer.model.build import build_model
+from optimizer.model.constraints_flow import GATES
 from optimizer.model.indexing import ScenarioIndex
 from optimizer.model.lp import LinearModel, RowBlock, VarBlock
 from optimizer.model.status import PlanStatus
@@ -124,16 +125,21 @@ def _bound_values(name: str) -> FamilyValues:
 
 
 def _supplier_capacity(m: LinearModel, ix: ScenarioIndex, sol: DualSolution) -> Values:
-    """y · active (or 1 when not gated), plus y · order of the matching order_capacity row."""
-    block, orders = m.constraints["supplier_capacity"], m.constraints["order_capacity"]
+    """Per (supplier, period): y · active (or 1 when not gated) on its capacity row, plus
+    y · order on the ceiling row of its minimum order (gate "order"), which bounds the same
+    capacity. The values sit on the capacity rows; the ceiling rows keep 0."""
+    block = m.constraints["supplier_capacity"]
+    y = _duals(block, sol)
+    ceiling = block.index["gate"] == GATES.index("order")
     active, gated = _entry_sums(block, sol.x, m.variables["active"])
-    gate = np.where(gated, active, 1.0)
-    value = _duals(block, sol) * gate
-    ordered, _ = _entry_sums(orders, sol.x, m.variables["order"])
-    key = block.index["supplier"] * ix.T + block.index["period"]  # sorted: rows come from np.unique
-    row = np.searchsorted(key, orders.index["supplier"] * ix.T + orders.index["period"])
-    np.add.at(value, row, _duals(orders, sol) * ordered)
-    np.add.at(gate, row, ordered)
+    ordered, _ = _entry_sums(block, sol.x, m.variables["order"])
+    gate = np.where(ceiling, 0.0, np.where(gated, active, 1.0))
+    value = np.where(ceiling, 0.0, y * gate)
+    key = block.index["supplier"] * ix.T + block.index["period"]
+    plain = np.nonzero(~ceiling)[0]  # in key order: the rows come from np.nonzero on a grid
+    row = plain[np.searchsorted(key[plain], key[ceiling])]
+    np.add.at(value, row, y[ceiling] * ordered[ceiling])
+    np.add.at(gate, row, ordered[ceiling])
     return block, value, gate
 
 
@@ -154,7 +160,7 @@ def _origin_share(m: LinearModel, ix: ScenarioIndex, sol: DualSolution) -> Value
 
 
 _FAMILY_VALUES: dict[str, FamilyValues] = {
-    "licence": _bound_values("licence_quantity"),
+    "licence": _bound_values("licence"),
     "supplier_capacity": _supplier_capacity,
     "plant_capacity": _plant_capacity,
     "origin_share": _origin_share,

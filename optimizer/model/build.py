@@ -1,4 +1,9 @@
-"""Builds the model of MODEL.md §3 from a scenario, family by family, as arrays."""
+"""Builds the model of MODEL.md §3 from a scenario, family by family, as arrays.
+
+Each constraint family has one name, used alike for its builder `add_<name>`, its row
+block, the Pyomo reference model's component and the words of `optimizer/insight`
+(docs/model-notes.md, "One name per constraint family").
+"""
 
 from __future__ import annotations
 
@@ -28,16 +33,17 @@ def build_model(scenario: Scenario) -> tuple[LinearModel, ScenarioIndex]:
     v["supply_total"] = var.add_supply_total(m, ix)
 
     flow.add_stock_balance(m, ix, v)
-    flow.add_demand_balance(m, ix, v)
+    flow.add_demand(m, ix, v)
     flow.add_supplier_capacity(m, ix, v)
     flow.add_min_order(m, ix, v)
     flow.add_plant_capacity(m, ix, v)
     flow.add_build_once(m, ix, v)
-    policy.add_licence_cover(m, ix, v)
-    policy.add_licence_limits(m, ix, v)
-    policy.add_origin_share_caps(m, ix, v)
-    policy.add_supplier_share_caps(m, ix, v)
+    policy.add_licence_required(m, ix, v)
+    policy.add_licence(m, ix, v)
+    policy.add_origin_share(m, ix, v)
+    policy.add_supply_total(m, ix, v)
+    policy.add_supplier_share(m, ix, v)
     policy.add_safety_stock(m, ix, v)
     policy.add_budget(m, ix, v)
-    policy.add_subsidy_limits(m, ix, v)
+    policy.add_subsidy_limit(m, ix, v)
     return m, ix

@@ -7,6 +7,11 @@ import numpy as np
 from optimizer.model.indexing import ScenarioIndex
 from optimizer.model.lp import INF, LinearModel, RowBlock, VarBlock
 
+Entries = list[tuple[np.ndarray, np.ndarray, np.ndarray | float]]  # (local row, column, value)
+# What gates a supplier_capacity row (its index field `gate`): active[s] (or nothing, where
+# the supplier has no fixed cost), or order[s,t] for the ceiling of a minimum order.
+GATES = ("active", "order")
+
 
 def dense_positions(shape: tuple[int, ...], *keys: np.ndarray) -> np.ndarray:
     """A lookup array of `shape` holding each key tuple's position, -1 elsewhere."""
@@ -43,7 +48,7 @@ def add_stock_balance(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock])
     return m.add_constraints("stock_balance", dict(inv.index), rhs, rhs, entries, inv.size)
 
 
-def add_demand_balance(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
+def add_demand(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
     """Σ_o use + short = demand, for every demand row with quantity > 0 (others force use = 0)."""
     use, short = v["use"], v["short"]
     p, e, t = short.index["product"], short.index["sector"], short.index["period"]
@@ -66,7 +71,13 @@ def _pairs_in_use(
 
 
 def add_supplier_capacity(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
-    """Σ_p buy[s,p,t] <= capacity[s,t] · (active[s] where fixed_cost > 0, else 1)."""
+    """Σ_p buy[s,p,t] <= capacity[s,t] · (active[s] where fixed_cost > 0, else 1), one row per
+    (supplier, period) with deliveries (gate "active"); then, where min_order > 0, the
+    ceiling of the minimum order Σ_p buy[s,p,t] <= capacity[s,t] · order[s,t] (gate "order").
+
+    Both rows bound the same capacity, so they are one family: the API reports a dual on
+    either as the value of that capacity. The floor of the minimum order is `min_order`.
+    """
     buy, active = v["buy"], v["active"]
     s, t, row = _pairs_in_use(
         buy.index["supplier"], buy.index["period"], len(ix.supplier_ids), ix.T
@@ -75,35 +86,58 @@ def add_supplier_capacity(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlo
     active_col = np.full(len(ix.supplier_ids), -1, np.int64)
     active_col[active.index["supplier"]] = active.cols
     gated = active_col[s] >= 0
-    upper = np.where(gated, 0.0, cap)
-    entries = [
+    entries: Entries = [
         (row, buy.cols, 1.0),
         (np.nonzero(gated)[0], active_col[s[gated]], -cap[gated]),
     ]
-    return m.add_constraints(
-        "supplier_capacity", {"supplier": s, "period": t}, -INF, upper, entries, len(s)
-    )
+    order_s, order_t, ceiling = _order_ceilings(ix, v, first_row=len(s))
+    index = {
+        "supplier": np.concatenate([s, order_s]),
+        "period": np.concatenate([t, order_t]),
+        "gate": np.repeat(np.arange(len(GATES)), [len(s), len(order_s)]),
+    }
+    upper = np.concatenate([np.where(gated, 0.0, cap), np.zeros(len(order_s))])
+    n = len(s) + len(order_s)
+    return m.add_constraints("supplier_capacity", index, -INF, upper, entries + ceiling, n)
 
 
-def add_min_order(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> list[RowBlock]:
-    """min_order·order[s,t] <= Σ_p buy[s,p,t] <= capacity[s,t]·order[s,t], where min_order > 0.
-
-    order[s,t] exists exactly for the (supplier, period) pairs with min_order > 0 that
-    have deliveries, so row i of both families belongs to order column i.
-    """
+def _order_rows(ix: ScenarioIndex, v: dict[str, VarBlock]) -> tuple[np.ndarray, ...]:
+    """The (supplier, period) of each order column, and each buy column's order row (-1:
+    none). order[s,t] exists exactly for the pairs with min_order > 0 that have deliveries,
+    so row i of the ceiling and of the floor belongs to order column i."""
     buy, order = v["buy"], v["order"]
     s, t = order.index["supplier"], order.index["period"]
     order_row = dense_positions((len(ix.supplier_ids), ix.T), s, t)
-    buy_row = order_row[buy.index["supplier"], buy.index["period"]]
+    return s, t, order_row[buy.index["supplier"], buy.index["period"]]
+
+
+def _order_ceilings(
+    ix: ScenarioIndex, v: dict[str, VarBlock], first_row: int
+) -> tuple[np.ndarray, np.ndarray, Entries]:
+    """Σ_p buy[s,p,t] − capacity[s,t] · order[s,t] <= 0, rows numbered from `first_row`."""
+    buy, order = v["buy"], v["order"]
+    s, t, buy_row = _order_rows(ix, v)
     on = buy_row >= 0
-    rows = np.arange(order.size)
-    index = {"supplier": s, "period": t}
-    upper = [(buy_row[on], buy.cols[on], 1.0), (rows, order.cols, -ix.supplier_capacity[s, t])]
-    lower = [(buy_row[on], buy.cols[on], 1.0), (rows, order.cols, -ix.min_order[s])]
-    return [
-        m.add_constraints("order_capacity", index, -INF, 0.0, upper, order.size),
-        m.add_constraints("min_order", index, 0.0, INF, lower, order.size),
+    rows = first_row + np.arange(order.size)
+    entries: Entries = [
+        (first_row + buy_row[on], buy.cols[on], 1.0),
+        (rows, order.cols, -ix.supplier_capacity[s, t]),
     ]
+    return s, t, entries
+
+
+def add_min_order(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
+    """min_order · order[s,t] <= Σ_p buy[s,p,t], where min_order > 0 (the ceiling
+    Σ_p buy <= capacity · order is a `supplier_capacity` row)."""
+    buy, order = v["buy"], v["order"]
+    s, t, buy_row = _order_rows(ix, v)
+    on = buy_row >= 0
+    entries: Entries = [
+        (buy_row[on], buy.cols[on], 1.0),
+        (np.arange(order.size), order.cols, -ix.min_order[s]),
+    ]
+    index = {"supplier": s, "period": t}
+    return m.add_constraints("min_order", index, 0.0, INF, entries, order.size)
 
 
 def add_plant_capacity(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
@@ -126,7 +160,7 @@ def add_plant_capacity(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]
         rr.append(row_of[j, tt])
         cc.append(build.cols[mine[bi]])
         vv.append(-ix.plant_capacity[j, tt])
-    entries: list[tuple[np.ndarray, np.ndarray, np.ndarray | float]] = [(row, make.cols, 1.0)]
+    entries: Entries = [(row, make.cols, 1.0)]
     if rr:
         entries.append((np.concatenate(rr), np.concatenate(cc), np.concatenate(vv)))
     upper = np.where(existing, cap, 0.0)

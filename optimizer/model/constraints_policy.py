@@ -4,12 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 
-from optimizer.model.constraints_flow import dense_positions
+from optimizer.model.constraints_flow import Entries, dense_positions
 from optimizer.model.indexing import ScenarioIndex
 from optimizer.model.lp import INF, LinearModel, RowBlock, VarBlock
 
 
-def add_licence_cover(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
+def add_licence_required(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
     """buy[s,p,t] = Σ_l lic[l,s,p,t] for licence-required suppliers (no cover ⇒ buy = 0)."""
     buy, lic = v["buy"], v["lic"]
     needs = np.nonzero(ix.licence_required[buy.index["supplier"]])[0]
@@ -20,16 +20,16 @@ def add_licence_cover(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock])
         (np.arange(len(needs)), buy.cols[needs], 1.0),
         (row_of[lic.index["buy"]], lic.cols, -1.0),
     ]
-    return m.add_constraints("licence_cover", index, 0.0, 0.0, entries, len(needs))
+    return m.add_constraints("licence_required", index, 0.0, 0.0, entries, len(needs))
 
 
-def add_licence_limits(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
+def add_licence(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
     """Σ_{s,p,t} lic[l,s,p,t] <= quantity[l] for every licence."""
     lic = v["lic"]
     qty = np.array([licence.quantity for licence in ix.scenario.licences], float)
     n = len(qty)
     entries = [(lic.index["licence"], lic.cols, 1.0)]
-    return m.add_constraints("licence_quantity", {"licence": np.arange(n)}, -INF, qty, entries, n)
+    return m.add_constraints("licence", {"licence": np.arange(n)}, -INF, qty, entries, n)
 
 
 def _supply_columns(
@@ -45,7 +45,7 @@ def _supply_columns(
     return cols, origin, period
 
 
-def add_origin_share_caps(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
+def add_origin_share(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
     """Per capped origin o and period t: supply of origin o − share[o] · all supply <= 0."""
     caps = [
         (ix.country_pos[o], share)
@@ -67,22 +67,32 @@ def add_origin_share_caps(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlo
     )
 
 
-def add_supplier_share_caps(
-    m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]
-) -> list[RowBlock]:
-    """Σ_t buy[s,p,t] <= max_supplier_share · total[p], with total[p] = Σ_{s,t} buy[s,p,t]."""
+def add_supply_total(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
+    """Identity: supply_total[p] = Σ_{s,t} buy[s,p,t], for the supplier-share rows to use.
+
+    No rows where supply_total has no columns (a supplier share of 1 caps nothing).
+    """
     buy, total = v["buy"], v["supply_total"]
-    if total.size == 0:
-        return []
-    share = ix.scenario.policy.max_supplier_share
     p = total.index["product"]
-    sums = [(buy.index["product"], buy.cols, -1.0), (p, total.cols, 1.0)]
-    totals = m.add_constraints("supply_total", {"product": p}, 0.0, 0.0, sums, total.size)
+    on = total.size > 0
+    sums: Entries = [(buy.index["product"], buy.cols, -1.0), (p, total.cols, 1.0)] if on else []
+    return m.add_constraints("supply_total", {"product": p}, 0.0, 0.0, sums, total.size)
+
+
+def add_supplier_share(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
+    """Σ_t buy[s,p,t] <= max_supplier_share · supply_total[p], per offer (s, p); no rows
+    where the share is 1 (supply_total then has no columns)."""
+    buy, total = v["buy"], v["supply_total"]
     offer = ix.supplier_offers
-    n = len(offer.owner)
-    caps = [(buy.index["offer"], buy.cols, 1.0), (np.arange(n), total.cols[offer.product], -share)]
-    index = {"supplier": offer.owner, "product": offer.product}
-    return [totals, m.add_constraints("supplier_share", index, -INF, 0.0, caps, n)]
+    n = len(offer.owner) if total.size else 0
+    share = ix.scenario.policy.max_supplier_share
+    caps: Entries = (
+        [(buy.index["offer"], buy.cols, 1.0), (np.arange(n), total.cols[offer.product], -share)]
+        if n
+        else []
+    )
+    index = {"supplier": offer.owner[:n], "product": offer.product[:n]}
+    return m.add_constraints("supplier_share", index, -INF, 0.0, caps, n)
 
 
 def add_safety_stock(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
@@ -117,7 +127,7 @@ def add_budget(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> Row
     return m.add_constraints("budget", {"period": np.arange(ix.T)}, -INF, budget, entries, ix.T)
 
 
-def add_subsidy_limits(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
+def add_subsidy_limit(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
     """subsidy[k] <= incentive[k] · Σ_{p,t} make[k,p,t]; the cap is the column's upper bound."""
     make, subsidy = v["make"], v["subsidy"]
     k = subsidy.index["plant"]
@@ -129,4 +139,4 @@ def add_subsidy_limits(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]
         (np.arange(len(k)), subsidy.cols, 1.0),
         (mrow[on], make.cols[on], -incentive[make.index["plant"][on]]),
     ]
-    return m.add_constraints("subsidy", {"plant": k}, -INF, 0.0, entries, len(k))
+    return m.add_constraints("subsidy_limit", {"plant": k}, -INF, 0.0, entries, len(k))

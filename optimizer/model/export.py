@@ -1,6 +1,8 @@
 """Writes the model `solve` hands to HiGHS, rows and columns named in the spec's words.
 
-Names look like `buy(cn_ganzhou,ndfeb_hc,2025-Q3)` or `licence_quantity(lic-1)`.
+Names look like `buy(cn_ganzhou,ndfeb_hc,2025-Q3)` or `licence(lic-1)`: the variable's or
+the constraint family's name, then the ids. A supplier's capacity row under a minimum order
+has a twin, the ceiling gated by its order: `supplier_capacity(cn_ganzhou,2025-Q3,order)`.
 MPS keeps every id as written (whitespace becomes `_`); the LP format admits fewer
 characters, so there any other character becomes `_` too. Names are made only here
 (and for diagnostics), never on the solve path, where HiGHS has no use for them.
@@ -15,6 +17,7 @@ import numpy as np
 
 from optimizer.model import highs_backend as backend
 from optimizer.model.build import build_model
+from optimizer.model.constraints_flow import GATES
 from optimizer.model.indexing import ScenarioIndex
 from optimizer.model.lp import LinearModel
 from optimizer.options import SolveOptions
@@ -40,7 +43,12 @@ def _block_names(
     ]
     if not parts:
         return [name] if size == 1 else [f"{name}({i})" for i in range(size)]
-    return [f"{name}({','.join(p)})" for p in zip(*parts, strict=True)]
+    names = [f"{name}({','.join(p)}" for p in zip(*parts, strict=True)]
+    gate = index.get("gate")
+    if gate is not None:  # a row gated by anything but active[s] says by what
+        words = [f",{g}" if i else "" for i, g in enumerate(GATES)]
+        return [f"{n}{words[g]})" for n, g in zip(names, gate.tolist(), strict=True)]
+    return [f"{n})" for n in names]
 
 
 def model_names(

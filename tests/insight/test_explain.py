@@ -149,23 +149,26 @@ def test_capacity_of_a_candidate_plant_matches_a_full_milp_resolve():
 
 
 def test_capacity_under_a_minimum_order_adds_both_rows_it_appears_in():
-    """cn: 10/kg, 60 kg, min order 20 (capacity in supplier_capacity and in
-    order_capacity); jp 18/kg; demand 100: one more cn kg saves 8."""
+    """cn: 10/kg, 60 kg, min order 20 (capacity in both supplier_capacity rows of cn: the
+    plain one and the ceiling gated by order); jp 18/kg; demand 100: one more cn kg saves 8."""
     sup = [supplier("cn", "CN", 10.0, 60.0, min_order=20.0), supplier("jp", "JP", 18.0)]
     doc = scenario(suppliers=sup, demand=demand(100.0))
     assert values(doc)[("supplier_capacity", "cn", "t0")] == approx(-8.0)
 
 
-def test_a_dual_on_the_order_capacity_row_counts_for_the_capacity():
-    """Both rows say Σ buy <= 60 · (gate 1), so HiGHS may put the dual on either; whichever
-    it picks, the capacity's value is their sum. Here each row in turn carries it all."""
+def test_a_dual_on_the_order_ceiling_row_counts_for_the_capacity():
+    """Both supplier_capacity rows of cn say Σ buy <= 60 · (gate 1), so HiGHS may put the
+    dual on either; whichever it picks, the capacity's value is their sum. Here each row
+    in turn carries it all."""
     sup = [supplier("cn", "CN", 10.0, 60.0, min_order=20.0), supplier("jp", "JP", 18.0)]
     m, ix = build_model(parse_scenario(scenario(suppliers=sup, demand=demand(100.0))))
     sol = dual_solution(m, np.ones(1), SolveOptions())
     assert sol is not None
-    for row in ("supplier_capacity", "order_capacity"):
+    block = m.constraints["supplier_capacity"]
+    assert block.index["gate"].tolist() == [0, 0, 1]  # cn, jp, then cn's order ceiling
+    for row in (0, 2):
         duals = np.zeros(m.num_rows)
-        duals[m.constraints[row].start] = -8.0
+        duals[block.start + row] = -8.0
         got = marginal_values(m, ix, DualSolution(sol.x, duals))
         assert got == [
             {"constraint": "supplier_capacity", "id": "cn", "period": "t0", "value": -8.0}

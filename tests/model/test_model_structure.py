@@ -144,10 +144,10 @@ def test_licence_columns_only_for_covered_licence_required_suppliers():
         ("L1", "s2", "p", "t1"),
     }
     # One cover row per delivery of a licence-required supplier (s2: 3, s3: 3).
-    cover = m.constraints["licence_cover"]
+    cover = m.constraints["licence_required"]
     assert cover.size == 6
     assert cover.lower.tolist() == [0.0] * 6 and cover.upper.tolist() == [0.0] * 6
-    assert m.constraints["licence_quantity"].upper.tolist() == [50.0, 50.0, 50.0]
+    assert m.constraints["licence"].upper.tolist() == [50.0, 50.0, 50.0]
 
 
 def test_lp_scenario_has_no_binaries():
@@ -262,8 +262,21 @@ def _check_names(doc: dict) -> tuple[list[str], list[str], LinearModel, Scenario
 def test_model_names_read_like_the_spec():
     cols, rows, _, _ = _check_names(_lp_doc())
     assert {"buy(s2,p,t0)", "lic(L1,s2,p,t0)", "use(p,JP,mil,t0)", "inv(q,IN,t2)"} <= set(cols)
-    assert {"stock_balance(p,CN,t0)", "demand(q,mil,t1)", "licence_quantity(L1)"} <= set(rows)
-    assert "licence_cover(s3,q,t0)" in rows
+    assert {"stock_balance(p,CN,t0)", "demand(q,mil,t1)", "licence(L1)"} <= set(rows)
+    assert "licence_required(s3,q,t0)" in rows
+
+
+def test_minimum_order_rows_are_named_by_their_families():
+    """b has a minimum order from t1 on: per period, its capacity row, the ceiling of the
+    order (a supplier_capacity row gated by order[b,t]) and the floor (min_order)."""
+    _, rows, _, _ = _check_names(_milp_doc())
+    for t in ("t1", "t2"):
+        assert {
+            f"supplier_capacity(b,{t})", f"supplier_capacity(b,{t},order)", f"min_order(b,{t})"
+        } <= set(rows)  # fmt: skip
+    assert [r for r in rows if r.endswith(",order)")] == [
+        "supplier_capacity(b,t1,order)", "supplier_capacity(b,t2,order)",
+    ]  # fmt: skip
 
 
 @pytest.mark.parametrize("seed", range(0, 40, 4))

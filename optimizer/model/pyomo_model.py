@@ -3,13 +3,17 @@
 This is the reference formulation: it follows the page line by line so that an analyst
 can check it against the spec, extend it, or hand it to another solver
 (`model.write("sourcing.lp")`). The production path (`build.py`) builds the same model
-from arrays; `tests/test_pyomo_agreement.py` holds the two to the same optima.
+from arrays; `tests/model/test_pyomo_agreement.py` holds the two to the same optima.
 
 Periods are the 0-based indices of the scenario's labels, so that lead times and build
 leads read as arithmetic (`t >= lead_time`); `model.period_label[t]` gives the label.
 Index sets are sparse: a variable exists only where MODEL.md §3 lets it be non-zero,
 and a binary only where a feature needs it, so a scenario without fixed costs,
 minimum orders or candidate plants is an LP.
+
+Each constraint family is one indexed Constraint named as in the array build and the
+API (`add_<name>` makes `model.<name>`); data that shares a family's name carries its
+unit instead (`demand_kg`, `supplier_capacity_kg`, `budget_amount`).
 """
 
 from __future__ import annotations
@@ -33,12 +37,14 @@ def build_pyomo_model(scenario: Scenario) -> pyo.ConcreteModel:
     add_supplier_capacity(m)
     add_min_order(m)
     add_plant_capacity(m)
-    add_licences(m)
-    add_origin_share_caps(m)
-    add_supplier_share_caps(m)
+    add_build_once(m)
+    add_licence_required(m)
+    add_licence(m)
+    add_origin_share(m)
+    add_supplier_share(m)
     add_safety_stock(m)
     add_budget(m)
-    add_subsidy(m)
+    add_subsidy_limit(m)
     add_objective(m)
     return m
 
@@ -134,19 +140,19 @@ def add_data(m: pyo.ConcreteModel, sc: Scenario) -> None:
     m.period_label = pyo.Param(m.periods, initialize=dict(enumerate(sc.periods)), within=pyo.Any)
     m.landed_cost = pyo.Param(m.deliveries, initialize=_landed_costs(sc), within=money)
     m.production_cost = pyo.Param(m.plant_offers, initialize=made_at, within=money)
-    m.supplier_capacity = pyo.Param(
+    m.supplier_capacity_kg = pyo.Param(
         m.suppliers, m.periods, initialize=_capacities(sc.suppliers, len(sc.periods)), within=money
     )
-    m.plant_capacity = pyo.Param(
+    m.plant_capacity_kg = pyo.Param(
         m.plants, m.periods, initialize=_capacities(sc.plants, len(sc.periods)), within=money
     )
-    m.demand = pyo.Param(m.products, m.sectors, m.periods, initialize=demand, default=0)
+    m.demand_kg = pyo.Param(m.products, m.sectors, m.periods, initialize=demand, default=0)
     m.initial_inventory = pyo.Param(m.products, m.origins, initialize=stock, default=0)
     m.holding_cost = _per_id(m.products, sc.products, "holding_cost")
     m.min_inventory = _per_id(m.products, sc.products, "min_inventory")
     m.shortage_penalty = _per_id(m.sectors, sc.sectors, "shortage_penalty")
     m.fixed_cost = _per_id(m.suppliers, sc.suppliers, "fixed_cost")
-    m.min_order = _per_id(m.suppliers, sc.suppliers, "min_order")
+    m.min_order_kg = _per_id(m.suppliers, sc.suppliers, "min_order")
     m.build_cost = _per_id(m.plants, sc.plants, "build_cost")
     m.build_lead = _per_id(m.plants, sc.plants, "build_lead")
     m.incentive = _per_id(m.plants, sc.plants, "incentive")
@@ -175,7 +181,7 @@ def _add_policy_data(m: pyo.ConcreteModel, sc: Scenario) -> None:
     m.max_supplier_share = pyo.Param(initialize=policy.max_supplier_share, within=pyo.UnitInterval)
     budget = [] if policy.budget is None else _per_period(policy.budget, len(sc.periods))
     m.budget_periods = pyo.Set(initialize=range(len(budget)), doc="periods with a spend cap")
-    m.budget = pyo.Param(
+    m.budget_amount = pyo.Param(
         m.budget_periods, initialize=dict(enumerate(budget)), within=pyo.NonNegativeReals
     )
 
@@ -234,9 +240,9 @@ def add_demand(m: pyo.ConcreteModel) -> None:
 
     def meet(m, p, e, t):
         used = sum(m.use[p, o, e, t] for o in m.origins if (p, o, e, t) in m.uses)
-        return used + m.short[p, e, t] == m.demand[p, e, t]
+        return used + m.short[p, e, t] == m.demand_kg[p, e, t]
 
-    m.meet_demand = pyo.Constraint(m.products, m.sectors, m.periods, rule=meet)
+    m.demand = pyo.Constraint(m.products, m.sectors, m.periods, rule=meet)
 
 
 def _delivered(m, s, t) -> list:
@@ -248,63 +254,77 @@ def _produced(m, k, t) -> list:
 
 
 def add_supplier_capacity(m: pyo.ConcreteModel) -> None:
-    """§3.3 Σ_p buy[s,p,t] <= capacity[s,t] · (active[s] where fixed_cost > 0, else 1)."""
+    """§3.3 Σ_p buy[s,p,t] <= capacity[s,t] · (active[s] where fixed_cost > 0, else 1), and
+    where min_order > 0 also <= capacity[s,t] · order[s,t], the ceiling of the minimum order:
+    one row per supplier, period and gate ("active" or "order")."""
 
-    def capacity(m, s, t):
-        available = m.supplier_capacity[s, t]
-        if s in m.contract_suppliers:
+    def capacity(m, s, t, gate):
+        available = m.supplier_capacity_kg[s, t]
+        if gate == "order":
+            if (s, t) not in m.order_periods:
+                return pyo.Constraint.Skip
+            available = available * m.order[s, t]
+        elif s in m.contract_suppliers:
             available = available * m.active_[s]
         return _row(_delivered(m, s, t), lambda kg: kg <= available)
 
-    m.supplier_capacity_limit = pyo.Constraint(m.suppliers, m.periods, rule=capacity)
+    m.capacity_gates = pyo.Set(initialize=["active", "order"], ordered=True,
+                               doc="what a capacity row is multiplied by")  # fmt: skip
+    m.supplier_capacity = pyo.Constraint(m.suppliers, m.periods, m.capacity_gates, rule=capacity)
 
 
 def add_min_order(m: pyo.ConcreteModel) -> None:
-    """§3.3 where min_order > 0: min_order·order[s,t] <= Σ_p buy <= capacity[s,t]·order[s,t]."""
+    """§3.3 where min_order > 0: min_order·order[s,t] <= Σ_p buy (the ceiling
+    Σ_p buy <= capacity[s,t]·order[s,t] is a supplier_capacity row)."""
 
     def at_least(m, s, t):
-        return _row(_delivered(m, s, t), lambda kg: m.min_order[s] * m.order[s, t] <= kg)
+        return _row(_delivered(m, s, t), lambda kg: m.min_order_kg[s] * m.order[s, t] <= kg)
 
-    def only_if_ordered(m, s, t):
-        cap = m.supplier_capacity[s, t]
-        return _row(_delivered(m, s, t), lambda kg: kg <= cap * m.order[s, t])
-
-    m.min_order_floor = pyo.Constraint(m.order_periods, rule=at_least)
-    m.min_order_ceiling = pyo.Constraint(m.order_periods, rule=only_if_ordered)
+    m.min_order = pyo.Constraint(m.order_periods, rule=at_least)
 
 
 def add_plant_capacity(m: pyo.ConcreteModel) -> None:
     """§3.3 existing: Σ_p make <= capacity; candidate: <= capacity · (built by t − build_lead)."""
 
     def capacity(m, k, t):
-        available = m.plant_capacity[k, t]
+        available = m.plant_capacity_kg[k, t]
         if k in m.candidate_plants:
             ready = [m.build[k, tau] for tau in m.periods if (k, tau) in m.build_periods
                      and tau <= t - m.build_lead[k]]  # fmt: skip
             available = available * sum(ready)
         return _row(_produced(m, k, t), lambda kg: kg <= available)
 
+    m.plant_capacity = pyo.Constraint(m.plants, m.periods, rule=capacity)
+
+
+def add_build_once(m: pyo.ConcreteModel) -> None:
+    """§3.3 Σ_τ build[k,τ] <= 1 for every candidate plant."""
+
     def built_once(m, k):
         return _row([m.build[k, t] for t in m.periods if (k, t) in m.build_periods],
                     lambda times_built: times_built <= 1)  # fmt: skip
 
-    m.plant_capacity_limit = pyo.Constraint(m.plants, m.periods, rule=capacity)
     m.build_once = pyo.Constraint(m.candidate_plants, rule=built_once)
 
 
-def add_licences(m: pyo.ConcreteModel) -> None:
-    """§3.4 a licensed delivery is covered kg for kg; each licence caps its total."""
+def add_licence_required(m: pyo.ConcreteModel) -> None:
+    """§3.4 a delivery of a licence-required supplier is covered by licences kg for kg."""
 
     def covered(m, s, p, t):
         granted = [m.lic[lic, s, p, t] for lic in m.licences if (lic, s, p, t) in m.licence_cover]
         return m.buy[s, p, t] == sum(granted)  # no covering licence: nothing delivered
 
+    m.licence_required = pyo.Constraint(m.licensed_deliveries, rule=covered)
+
+
+def add_licence(m: pyo.ConcreteModel) -> None:
+    """§3.4 each licence caps the kg counted against it: Σ lic[l,·,·,·] <= quantity[l]."""
+
     def within_quantity(m, lic):
         counted = [m.lic[cover] for cover in m.licence_cover if cover[0] == lic]
         return _row(counted, lambda kg: kg <= m.licence_quantity[lic])
 
-    m.licensed_delivery = pyo.Constraint(m.licensed_deliveries, rule=covered)
-    m.licence_limit = pyo.Constraint(m.licences, rule=within_quantity)
+    m.licence = pyo.Constraint(m.licences, rule=within_quantity)
 
 
 def _supplied(m, t) -> list:
@@ -314,7 +334,7 @@ def _supplied(m, t) -> list:
     return bought + [m.make[k, p, t] for k in m.plants for p in m.products_made_by[k]]
 
 
-def add_origin_share_caps(m: pyo.ConcreteModel) -> None:
+def add_origin_share(m: pyo.ConcreteModel) -> None:
     """§3.5 per capped origin and period: supply of that origin <= share · all supply."""
 
     def cap(m, o, t):
@@ -324,10 +344,10 @@ def add_origin_share_caps(m: pyo.ConcreteModel) -> None:
         everything = _supplied(m, t)
         return _row(everything, lambda total: sum(of_origin) <= m.max_origin_share[o] * total)
 
-    m.origin_share_cap = pyo.Constraint(m.capped_origins, m.periods, rule=cap)
+    m.origin_share = pyo.Constraint(m.capped_origins, m.periods, rule=cap)
 
 
-def add_supplier_share_caps(m: pyo.ConcreteModel) -> None:
+def add_supplier_share(m: pyo.ConcreteModel) -> None:
     """§3.5 per s, p: Σ_t buy[s,p,t] <= max_supplier_share · Σ_{s',t} buy[s',p,t]."""
 
     def cap(m, s, p):
@@ -339,7 +359,7 @@ def add_supplier_share_caps(m: pyo.ConcreteModel) -> None:
     # A share of 1 can never bind; leaving it out keeps the default model small.
     binding = pyo.value(m.max_supplier_share) < 1
     m.share_capped_offers = pyo.Set(dimen=2, initialize=list(m.offers) if binding else [])
-    m.supplier_share_cap = pyo.Constraint(m.share_capped_offers, rule=cap)
+    m.supplier_share = pyo.Constraint(m.share_capped_offers, rule=cap)
 
 
 def add_safety_stock(m: pyo.ConcreteModel) -> None:
@@ -363,19 +383,19 @@ def add_budget(m: pyo.ConcreteModel) -> None:
                  for p in m.products_offered_by[s] if (s, p, t) in m.deliveries]  # fmt: skip
         spend += [m.production_cost[k, p] * m.make[k, p, t] for k in m.plants
                   for p in m.products_made_by[k]]  # fmt: skip
-        return _row(spend, lambda cost: cost <= m.budget[t])
+        return _row(spend, lambda cost: cost <= m.budget_amount[t])
 
-    m.budget_cap = pyo.Constraint(m.budget_periods, rule=cap)
+    m.budget = pyo.Constraint(m.budget_periods, rule=cap)
 
 
-def add_subsidy(m: pyo.ConcreteModel) -> None:
+def add_subsidy_limit(m: pyo.ConcreteModel) -> None:
     """§3.5 subsidy[k] <= incentive[k] · Σ make[k,·,·], and <= incentive_cap[k] if given."""
 
     def earned(m, k):
         made = [m.make[k, p, t] for t in m.periods for p in m.products_made_by[k]]
         return m.subsidy[k] <= m.incentive[k] * sum(made)
 
-    m.subsidy_earned = pyo.Constraint(m.plants, rule=earned)
+    m.subsidy_limit = pyo.Constraint(m.plants, rule=earned)
     for k in m.capped_plants:  # a bound, not a row: no cap given means uncapped
         m.subsidy[k].setub(pyo.value(m.incentive_cap[k]))
 

@@ -8,8 +8,10 @@ One place, so that every command words its rejections and picks its status the s
 from __future__ import annotations
 
 import sys
+from typing import TYPE_CHECKING
 
-from optimizer.errors import Problem, ScenarioError
+if TYPE_CHECKING:
+    from optimizer.errors import Problem
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
@@ -24,6 +26,8 @@ def exit_status(exc: Exception, command: str, failure_prefix: str | None = None)
     `failure_prefix` starts the message of a failure (an OSError); by default it names
     the command (`magnets sweep: …`). An exception that is none of these is raised again.
     """
+    from optimizer.errors import ScenarioError
+
     if isinstance(exc, ScenarioError):
         _each_problem(exc.problems, "invalid scenario")
         return EXIT_INVALID

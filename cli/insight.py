@@ -17,7 +17,6 @@ from typing import TYPE_CHECKING, Any, TextIO
 
 from cli.exit_status import EXIT_OK, OptionError, exit_status
 from cli.solver_options import add_solver_options, solve_options, solver_log_to_stderr
-from optimizer.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
     from optimizer.whatif.sweep import SweepResult
@@ -82,6 +81,7 @@ def _guarded(handler: Callable[[argparse.Namespace], int]) -> Callable[[argparse
     """Rejections become messages and exit status 2, never a stack trace."""
 
     def run(args: argparse.Namespace) -> int:
+        from optimizer.errors import ScenarioError
         from optimizer.whatif.shocks import SpecError
 
         try:
@@ -101,6 +101,7 @@ def _emit(result: dict[str, Any], out: str | None) -> None:
 
 
 def _sweep(args: argparse.Namespace) -> int:
+    from optimizer.errors import Problem
     from optimizer.whatif.shocks import SpecError
     from optimizer.whatif.sweep import run_sweep, write_csv
     from optimizer.whatif.sweep_spec import load_sweep_spec

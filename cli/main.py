@@ -19,7 +19,6 @@ from cli.report import add_commands as add_report_commands
 from cli.service import add_commands as add_service_commands
 from cli.solver_options import add_solver_options, solve_options, solver_log_to_stderr
 from cli.workbook import add_commands as add_workbook_commands
-from optimizer.errors import ScenarioError
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -90,7 +89,9 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    args = _parser().parse_args(argv)  # --help and usage errors end here
+    from optimizer.errors import ScenarioError
+
     try:
         return _dispatch(args)
     except (ScenarioError, OptionError, OSError) as exc:

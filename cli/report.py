@@ -7,9 +7,10 @@ import json
 import sys
 from collections.abc import Iterable
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from optimizer.errors import Problem, ScenarioError
+if TYPE_CHECKING:
+    from optimizer.errors import Problem
 
 EXIT_OK, EXIT_FAILURE, EXIT_INVALID = 0, 1, 2
 
@@ -35,6 +36,7 @@ def add_commands(subparsers: Any) -> None:
 
 def run_report(args: argparse.Namespace) -> int:
     """Exit 0 when written, 2 for a rejected input or scenario, 1 for an unwritable path."""
+    from optimizer.errors import ScenarioError
     from optimizer.report.inputs import ReportInputError
     from optimizer.report.render import build_report, write_pngs
     from optimizer.scenario.loading import load_scenario

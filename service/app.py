@@ -27,6 +27,7 @@ from .plan_cache import PlanCache
 from .response_headers import ResponseHeaders, route_methods
 from .routes import health, insight, jobs, scenarios, solve
 from .settings import MiB, Settings, load_settings
+from .solve_shares import SolveShares
 from .workers import SolvePool
 
 LOCAL_TENANT = "local"  # owner of everything when the service runs without keys
@@ -72,6 +73,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
         settings.workers, settings.worker_memory_mb, settings.max_waiting_solves
     )
     app.state.plan_cache = PlanCache(settings.plan_cache_mb * MiB)
+    app.state.solve_shares = SolveShares(settings.solve_share)
     app.state.known_keys = KnownKeys()
     app.state.storage_ready = False
     starting = asyncio.create_task(_start_storage_when_reachable(app))

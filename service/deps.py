@@ -14,6 +14,7 @@ from .key_check import tenant_of
 from .keys import key_hash
 from .plan_cache import PlanCache
 from .settings import Settings
+from .solve_shares import SolveShares
 from .workers import SolvePool
 
 KEY_TTL_S = 60.0
@@ -44,11 +45,17 @@ async def _plan_cache(request: Request) -> PlanCache:
     return cache
 
 
+async def _solve_shares(request: Request) -> SolveShares:
+    shares: SolveShares = request.app.state.solve_shares
+    return shares
+
+
 SettingsDep = Annotated[Settings, Depends(_settings)]
 DatabaseDep = Annotated[Database, Depends(_database)]
 DispatcherDep = Annotated[Dispatcher, Depends(_dispatcher)]
 SolvePoolDep = Annotated[SolvePool, Depends(_solve_pool)]
 PlanCacheDep = Annotated[PlanCache, Depends(_plan_cache)]
+SolveSharesDep = Annotated[SolveShares, Depends(_solve_shares)]
 
 
 class KnownKeys:

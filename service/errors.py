@@ -31,7 +31,7 @@ MEANINGS = {
     409: "The Idempotency-Key was used before with another body.",
     413: "The request body is larger than this server takes.",
     422: "The request or its scenario breaks these rules.",
-    429: "The tenant has its maximum of queued or running jobs; retry later.",
+    429: "The tenant is over its share (queued or running jobs, or solves waiting); retry later.",
     503: "The database cannot be reached, or the solver processes were lost; retry.",
 }
 RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}}

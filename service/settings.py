@@ -53,6 +53,13 @@ class Settings(BaseSettings):
         description="POST /v1/solve (and /v1/why) requests that may wait for a "
         "solver process; more answer 503 with Retry-After.",
     )
+    max_solves_per_tenant: int | None = Field(
+        None,
+        ge=1,
+        description="POST /v1/solve and /v1/why requests one tenant may have solving or "
+        "waiting at once; one more answers 429 with Retry-After. Default: half of "
+        "workers + max_waiting_solves (at least 1), so no tenant can fill the line alone.",
+    )
     plan_cache_mb: int = Field(
         64,
         ge=0,
@@ -102,6 +109,13 @@ class Settings(BaseSettings):
                 f"({self.max_time_limit})"
             )
         return self
+
+    @property
+    def solve_share(self) -> int:
+        """Solves one tenant may have in the line at once (see max_solves_per_tenant)."""
+        if self.max_solves_per_tenant is not None:
+            return self.max_solves_per_tenant
+        return max(1, (self.workers + self.max_waiting_solves) // 2)
 
     @property
     def time_limit(self) -> float:

@@ -2,28 +2,28 @@
 
 from __future__ import annotations
 
-from fastapi import APIRouter, HTTPException
+from fastapi import APIRouter
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
 from .. import queries
-from ..deps import DatabaseDep, SettingsDep, SolvePoolDep, TenantDep
+from ..deps import DatabaseDep, SettingsDep, SolvePoolDep, SolveSharesDep, TenantDep
 from ..errors import RequestProblems, error_responses
 from ..limits import size_limits, solve_options
 from ..schemas import WhyRequest, WhyResult
 from ..solving import Problem, check_exclusion, run_why
-from ..workers import PoolBusy
 
 router = APIRouter(prefix="/v1", tags=["insight"])
 
 
-@router.post("/why", response_model=WhyResult, responses=error_responses(401, 413, 422, 503))
+@router.post("/why", response_model=WhyResult, responses=error_responses(401, 413, 422, 429, 503))
 async def why_source(
     body: WhyRequest,
     tenant: TenantDep,
     db: DatabaseDep,
     settings: SettingsDep,
     pool: SolvePoolDep,
+    shares: SolveSharesDep,
 ) -> JSONResponse:
     """Cost and shortage with and without one supplier, origin or plant (each of its
     capacities set to 0): two solves in a solver process, the second from the first's
@@ -39,10 +39,5 @@ async def why_source(
         document = next(iter(stored.values()))
     exclude = body.exclude.model_dump(exclude_none=True)
     await run_in_threadpool(check_exclusion, document, exclude, size_limits(settings))
-    try:
-        result = await pool.call(run_why, document, exclude, options)
-    except PoolBusy:
-        raise HTTPException(
-            503, "the solver process was lost; retry", {"Retry-After": "1"}
-        ) from None
+    result = await shares.run(tenant, lambda: pool.call(run_why, document, exclude, options))
     return JSONResponse(result)

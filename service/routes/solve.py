@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import asyncio
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Body, Header, HTTPException, Query, Request
+from fastapi import APIRouter, Body, Header, Query, Request
 from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
-from ..deps import PlanCacheDep, SettingsDep, SolvePoolDep, TenantDep
+from ..deps import PlanCacheDep, SettingsDep, SolvePoolDep, SolveSharesDep, TenantDep
 from ..errors import error_responses
 from ..limits import size_limits, solve_options
 from ..plan_cache import (
@@ -25,8 +26,9 @@ from ..plan_cache import (
 )  # fmt: skip
 from ..schemas import Plan, Scenario, Valid
 from ..settings import Settings
+from ..solve_shares import SolveShares
 from ..solving import SolveOptions, check, check_size
-from ..workers import PoolBusy, PoolFull, SolvePool
+from ..workers import SolvePool
 
 router = APIRouter(prefix="/v1", tags=["solve"])
 
@@ -47,7 +49,7 @@ router = APIRouter(prefix="/v1", tags=["solve"])
                 }
             },
         },
-        **error_responses(401, 413, 422, 503),
+        **error_responses(401, 413, 422, 429, 503),
     },
 )
 async def solve_scenario(
@@ -56,6 +58,7 @@ async def solve_scenario(
     tenant: TenantDep,
     settings: SettingsDep,
     pool: SolvePoolDep,
+    shares: SolveSharesDep,
     cache: PlanCacheDep,
     time_limit: Annotated[
         float | None, Query(gt=0, description="Seconds, at most the server's maximum.")
@@ -81,11 +84,12 @@ async def solve_scenario(
     An identical earlier request may be answered from the plan cache (see
     service/plan_cache.py); the `X-Plan-Cache` header says whether it was."""
     options = solve_options(settings, time_limit, mip_gap, "/query")
+    solving = _Solving(pool, shares, tenant, settings)
     if validate_only:
         await run_in_threadpool(check, document, size_limits(settings))
         return JSONResponse({"valid": True})
     if not cache.enabled:
-        _, answer = await _solved(document, options, explain, pool, settings)
+        _, answer = await solving.solved(document, options, explain)
         return Response(answer, media_type="application/json", headers={HEADER: OFF})
     key = request_key(tenant, await request.body(), options, explain)
     fresh = wants_fresh(cache_control)
@@ -96,7 +100,7 @@ async def solve_scenario(
         shared = await _shared(cache, key)
         if shared is not None:
             return Response(shared, media_type="application/json", headers={HEADER: SHARED})
-    return await _solved_once(cache, key, fresh, document, options, explain, pool, settings)
+    return await _solved_once(cache, key, fresh, document, options, explain, solving)
 
 
 async def _shared(cache: PlanCache, key: str) -> bytes | None:
@@ -115,14 +119,14 @@ async def _shared(cache: PlanCache, key: str) -> bytes | None:
 
 async def _solved_once(
     cache: PlanCache, key: str, fresh: bool, document: Any, options: SolveOptions,
-    explain: bool, pool: SolvePool, settings: Settings,
+    explain: bool, solving: _Solving,
 ) -> Response:  # fmt: skip
     """Solve, letting identical requests that arrive meanwhile share the answer (and the
     outcome: a 422 or a 503 reaches them too)."""
     pending: asyncio.Future[bytes] = asyncio.get_running_loop().create_future()
     cache.in_flight.setdefault(key, pending)
     try:
-        status, answer = await _solved(document, options, explain, pool, settings)
+        status, answer = await solving.solved(document, options, explain)
     except BaseException as exc:
         if isinstance(exc, Exception):
             pending.set_exception(exc)
@@ -140,18 +144,20 @@ async def _solved_once(
     )
 
 
-async def _solved(
-    document: Any, options: SolveOptions, explain: bool, pool: SolvePool, settings: Settings
-) -> tuple[Any, bytes]:
-    """The plan's status and its encoded answer."""
-    check_size(document, size_limits(settings))
-    try:
-        status, answer = await pool.solve_checked(document, options, explain)
-    except PoolBusy:
-        raise HTTPException(
-            503, "the solver process was lost; retry", {"Retry-After": "1"}
-        ) from None
-    except PoolFull:
-        detail = "too many solves waiting on this server; retry shortly"
-        raise HTTPException(503, detail, {"Retry-After": "1"}) from None
-    return status, answer
+@dataclass(frozen=True)
+class _Solving:
+    """What a solve for this request needs: the pool, the tenant's share of it, limits."""
+
+    pool: SolvePool
+    shares: SolveShares
+    tenant: int
+    settings: Settings
+
+    async def solved(
+        self, document: Any, options: SolveOptions, explain: bool
+    ) -> tuple[Any, bytes]:
+        """The plan's status and its encoded answer (429 over the tenant's share)."""
+        check_size(document, size_limits(self.settings))
+        return await self.shares.run(
+            self.tenant, lambda: self.pool.solve_checked(document, options, explain)
+        )

@@ -19,18 +19,32 @@ HEADER = "X-Plan-Cache"
 
 @pytest.fixture(scope="module")
 def one_slot(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
-    """One solver process for /v1/solve and no room to wait for it."""
+    """One solver process for /v1/solve and no room to wait for it (and no share per
+    tenant below that: these tests are about the line itself)."""
     yield from running_service(
-        backend, tmp_path_factory, workers=1, max_waiting_solves=0, max_time_limit=60
+        backend, tmp_path_factory, workers=1, max_waiting_solves=0, max_time_limit=60,
+        max_solves_per_tenant=10,
+    )  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def two_places(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+    """One solver process and one place to wait: each tenant's share is one solve."""
+    yield from running_service(
+        backend, tmp_path_factory, workers=1, max_waiting_solves=1, max_time_limit=60
     )
 
 
-def _post_all(service: Service, documents: list[dict[str, Any]]) -> list[httpx.Response]:
-    """Post the documents at once, one thread each, in order of start."""
+def _post_all(
+    service: Service, documents: list[dict[str, Any]], tenants: list[str] | None = None
+) -> list[httpx.Response]:
+    """Post the documents at once, one thread each, in order of start (each as `tenants[i]`,
+    alpha by default)."""
     answers: list[httpx.Response | None] = [None] * len(documents)
+    tenants = tenants or ["alpha"] * len(documents)
 
     def post(i: int) -> None:
-        with service.client("alpha") as client:
+        with service.client(tenants[i]) as client:
             answers[i] = client.post("/v1/solve", json=documents[i], timeout=120)
 
     threads = [threading.Thread(target=post, args=(i,)) for i in range(len(documents))]
@@ -73,3 +87,18 @@ def test_an_invalid_scenario_is_refused_by_the_solver_process_for_each(one_slot:
     assert [a.status_code for a in answers] == [422] * 3
     pointers = [{e["pointer"] for e in a.json()["errors"]} for a in answers]
     assert all("/suppliers/0/capacity/0" in p for p in pointers)
+
+
+def test_a_tenant_over_its_share_gets_429_and_another_tenant_is_still_served(
+    two_places: Service,
+) -> None:
+    slow = slow_lp(suppliers=60, seed=5)
+    again = slow_lp(suppliers=60, seed=6)
+    first, over, other = _post_all(
+        two_places, [slow, again, c0("share: beta")], ["alpha", "alpha", "beta"]
+    )
+    assert first.status_code == 200 and first.json()["status"] == "optimal"
+    assert over.status_code == 429, over.text
+    assert over.headers["Retry-After"] == "1"
+    assert "share" in over.json()["detail"] or "already has" in over.json()["detail"]
+    assert other.status_code == 200 and other.json()["status"] == "optimal"

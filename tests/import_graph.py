@@ -25,7 +25,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("optimizer.insight",),
     ("optimizer.model",),
     ("optimizer.scenario",),
-    ("optimizer.errors", "optimizer.options", "optimizer.spreadsheet_text"),
+    ("optimizer.errors", "optimizer.options", "optimizer.spreadsheet_text", "optimizer.moved"),
 )
 # The one module through which the service reaches the optimizer.
 SERVICE_GATE = "service.solving"

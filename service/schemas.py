@@ -22,7 +22,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from .solving import PlanStatus
+from .solving import Plan, PlanStatus
 from .solving import ScenarioSchema as ScenarioModel  # its JSON schema only
 from .tables import ItemState, JobState
 
@@ -211,142 +211,11 @@ class JobList(BaseModel):
     total: int = Field(description="The tenant's jobs that match the filter, on every page.")
 
 
-# --- the plan of MODEL.md §4 ----------------------------------------------------------
-
-
-class Terms(BaseModel):
-    """The objective's terms; subsidy is a positive amount subtracted."""
-
-    purchase: float
-    fixed: float
-    production: float
-    subsidy: float
-    build: float
-    holding: float
-    shortage: float
-
-
-class Timings(BaseModel):
-    build_s: float
-    solve_s: float
-    total_s: float
-
-
-class Delivery(BaseModel):
-    supplier: str
-    product: str
-    period: str
-    kg: float
-    landed_cost: float = Field(description="Currency per kg.")
-    cost: float
-
-
-class Production(BaseModel):
-    plant: str
-    product: str
-    period: str
-    kg: float
-
-
-class Consumption(BaseModel):
-    product: str
-    origin: str
-    sector: str
-    period: str
-    kg: float
-
-
-class Stock(BaseModel):
-    product: str
-    origin: str
-    period: str
-    kg: float
-
-
-class Shortage(BaseModel):
-    product: str
-    sector: str
-    period: str
-    kg: float
-
-
-class LicenceUse(BaseModel):
-    licence: str
-    used: float
-    quantity: float
-
-
-class Contract(BaseModel):
-    supplier: str
-    fixed_cost: float
-
-
-class PlantBuilt(BaseModel):
-    plant: str
-    period: str
-
-
-class OriginShare(BaseModel):
-    period: str
-    origin: str
-    share: float
-
-
-class MarginalValue(BaseModel):
-    """The optimal objective's change per unit increase of one limit."""
-
-    constraint: str = Field(description="licence, supplier_capacity, plant_capacity, ...")
-    id: str | None
-    period: str | None = Field(description="Null where the limit spans the horizon.")
-    value: float | None
-
-
-class Conflicting(BaseModel):
-    constraint: str
-    id: str | None
-    period: str | None
-    text: str = Field(description="The constraint in one sentence.")
-
-
-class Diagnosis(BaseModel):
-    """An irreducible set of constraints that cannot hold together."""
-
-    conflict: list[Conflicting]
-    irreducible: bool | None = Field(
-        None, description="False when the time limit ran out before the set was minimal."
-    )
-
-
-class Plan(BaseModel):
-    """MODEL.md §4. Without a solution `objective` and `terms` are null and the tables
-    empty. Non-finite numbers are sent as null. Further keys (e.g. insight) may follow."""
-
-    model_config = ConfigDict(extra="allow")
-
-    status: PlanStatus
-    objective: float | None
-    terms: Terms | None
-    mip_gap: float | None = Field(description="Null for an LP, or when unbounded.")
-    deliveries: list[Delivery]
-    production: list[Production]
-    consumption: list[Consumption]
-    inventory: list[Stock]
-    shortages: list[Shortage]
-    licences: list[LicenceUse]
-    contracts: list[Contract]
-    plants_built: list[PlantBuilt]
-    origin_share: list[OriginShare]
-    timings: Timings | None = None
-    message: str | None = Field(None, description="Why there is no solution, in words.")
-    marginal_values: list[MarginalValue] | None = Field(
-        None, description="With explain, for a plan with a solution (API.md, Insight)."
-    )
-    diagnosis: Diagnosis | None = Field(
-        None, description="With explain, for an infeasible scenario (API.md, Insight)."
-    )
-    explain_error: str | None = Field(
-        None, description="With explain, why no explanation could be given (the plan stands)."
-    )
+# --- the plan of MODEL.md §4: the optimizer's own types (service/solving.py) -------------
+# `Plan` and its row types are frozen dataclasses of `optimizer.model.plan_types`; a
+# table is a list of its rows in the schema. A key whose value is absent is left out of
+# the plan rather than sent as null (message, marginal_values, diagnosis, explain_error,
+# timings' explain_s, model, scenario, currency).
 
 
 class PlanItem(BaseModel):

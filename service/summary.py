@@ -18,9 +18,8 @@ from collections.abc import Sequence
 from typing import Any
 
 from .queries import ItemView
-from .solving import inert
+from .solving import TERMS, inert
 
-TERMS = ("purchase", "fixed", "production", "subsidy", "build", "holding", "shortage")
 FIXED_COLUMNS = ("scenario", "status", "objective", *TERMS, "shortage_kg")
 
 

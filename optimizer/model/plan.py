@@ -1,34 +1,127 @@
-"""Reads a solution vector back into the plan of MODEL.md §4."""
+"""Reads a solution vector back into the plan of MODEL.md §4 (`plan_types.Plan`), and the
+one function that turns a solver's outcome into a plan (`outcome_plan`), which `solve`
+and the hot-start path both call."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import numpy as np
 
 from optimizer.model.indexing import ScenarioIndex
 from optimizer.model.lp import LinearModel, VarBlock
+from optimizer.model.plan_types import (
+    TABLES,
+    TERMS,
+    Conflicting,
+    Consumption,
+    Contract,
+    Delivery,
+    Diagnosis,
+    LicenceUse,
+    MarginalValue,
+    ModelSize,
+    OriginShare,
+    Plan,
+    PlantBuilt,
+    Production,
+    Shortage,
+    Stock,
+    Table,
+    Terms,
+    Timings,
+    field_names,
+)
 from optimizer.model.status import PlanStatus
+from optimizer.scenario.schema import Scenario
 
-TERMS = ("purchase", "fixed", "production", "subsidy", "build", "holding", "shortage")
-TABLES = (
-    "deliveries", "production", "consumption", "inventory", "shortages",
-    "licences", "contracts", "plants_built", "origin_share",
-)  # fmt: skip
+__all__ = [
+    "TABLES", "TERMS", "TINY_KG", "Plan", "Terms", "cost_terms", "drop_idle_contracts",
+    "empty_plan", "error_plan", "model_size", "objective_of", "outcome_plan", "round_binaries",
+    "solution_plan",
+]  # fmt: skip
+
 TINY_KG = 1e-6  # quantities below this are solver noise and left out of the tables
+Explain = Callable[[], Mapping[str, Any]]  # the keys `--explain` adds (optimizer.insight)
 
 
 def empty_plan(status: PlanStatus, message: str = "") -> dict[str, Any]:
-    plan: dict[str, Any] = {
-        "status": str(status),
-        "objective": None,
-        "terms": None,
-        "mip_gap": None,
-    }
-    plan.update({table: [] for table in TABLES})
-    if message:
-        plan["message"] = message
-    return plan
+    """The document of a plan without a solution (`Plan(status, message=...)`)."""
+    return Plan(status, message=message or None).to_document()
+
+
+def error_plan(exc: BaseException, started: float) -> Plan:
+    """The plan of a run that failed before the solver answered: every outcome is a plan."""
+    return Plan(
+        PlanStatus.ERROR,
+        message=f"{type(exc).__name__}: {exc}",
+        timings=Timings(None, None, time.perf_counter() - started),
+    )
+
+
+def outcome_plan(
+    model: LinearModel,
+    ix: ScenarioIndex,
+    outcome: Any,
+    scenario: Scenario,
+    clock: tuple[float, float, float],
+    explain: Explain | None = None,
+) -> Plan:
+    """The plan of a solver outcome (`highs_backend.SolverOutcome`): its tables and terms
+    when it has a solution, else its message; the keys `explain` adds; the timings from
+    `clock` (started, built, solved: `time.perf_counter()` readings) to now; the model's
+    size, the scenario's name and currency."""
+    started, built, solved = clock
+    if outcome.x is None:
+        plan = Plan(outcome.status, message=outcome.message or None)
+    else:
+        plan = solution_plan(model, ix, outcome.x, outcome.status, mip_gap=outcome.mip_gap)
+    explaining = time.perf_counter()
+    insight = insight_fields(explain()) if explain is not None else {}
+    total = time.perf_counter() - started
+    timings = Timings(
+        built - started,
+        solved - built,
+        total,
+        total - (explaining - started) if explain is not None else None,
+    )
+    return plan_with(
+        plan,
+        **insight,
+        timings=timings,
+        model=model_size(model),
+        scenario=scenario.name,
+        currency=scenario.currency,
+    )
+
+
+def plan_with(plan: Plan, **changes: Any) -> Plan:
+    """`dataclasses.replace` for a plan (its fields are slots)."""
+    values = {name: getattr(plan, name) for name in field_names(Plan)}
+    values.update(changes)
+    return Plan(**values)
+
+
+def insight_fields(found: Mapping[str, Any]) -> dict[str, Any]:
+    """The keys `optimizer.insight` adds to a plan, as the plan's typed fields."""
+    out: dict[str, Any] = {}
+    if "marginal_values" in found:
+        out["marginal_values"] = tuple(MarginalValue(**v) for v in found["marginal_values"])
+    if "diagnosis" in found:
+        d = found["diagnosis"]
+        conflict = tuple(Conflicting(**c) for c in d["conflict"])
+        out["diagnosis"] = Diagnosis(conflict, d.get("irreducible"))
+    if "explain_error" in found:
+        out["explain_error"] = found["explain_error"]
+    return out
+
+
+def model_size(model: LinearModel) -> ModelSize:
+    _, _, _, integer = model.column_arrays()
+    nonzeros = sum(int((b.vals != 0).sum()) for b in model.constraints.values())
+    return ModelSize(model.num_cols, model.num_rows, nonzeros, int(integer.sum()), model.is_mip)
 
 
 def round_binaries(m: LinearModel, x: np.ndarray) -> np.ndarray:
@@ -57,137 +150,147 @@ def drop_idle_contracts(m: LinearModel, x: np.ndarray) -> np.ndarray:
     return x
 
 
-def cost_terms(m: LinearModel, x: np.ndarray) -> dict[str, float]:
+def cost_terms(m: LinearModel, x: np.ndarray) -> Terms:
     def dot(name: str) -> float:
         b = m.variables[name]
         return float(b.cost @ x[b.start : b.start + b.size])
 
     v = m.variables
-    return {
-        "purchase": dot("buy"),
-        "fixed": dot("active"),
-        "production": dot("make"),
-        "subsidy": float(x[v["subsidy"].start : v["subsidy"].start + v["subsidy"].size].sum()),
-        "build": dot("build"),
-        "holding": dot("inv"),
-        "shortage": dot("short"),
-    }
-
-
-def objective_of(terms: dict[str, float]) -> float:
-    t = terms
-    return (
-        t["purchase"]
-        + t["fixed"]
-        + t["production"]
-        - t["subsidy"]
-        + t["build"]
-        + t["holding"]
-        + t["shortage"]
+    return Terms(
+        purchase=dot("buy"),
+        fixed=dot("active"),
+        production=dot("make"),
+        subsidy=float(x[v["subsidy"].start : v["subsidy"].start + v["subsidy"].size].sum()),
+        build=dot("build"),
+        holding=dot("inv"),
+        shortage=dot("short"),
     )
 
 
+def objective_of(terms: Terms) -> float:
+    return terms.objective
+
+
 def solution_plan(
-    m: LinearModel, ix: ScenarioIndex, x: np.ndarray, status: PlanStatus
-) -> dict[str, Any]:
+    m: LinearModel,
+    ix: ScenarioIndex,
+    x: np.ndarray,
+    status: PlanStatus,
+    mip_gap: float | None = None,
+) -> Plan:
+    """The plan of a solution vector: binaries rounded, idle contracts released, terms
+    and tables read off (no timings: see `outcome_plan`)."""
     x = drop_idle_contracts(m, round_binaries(m, x))
     terms = cost_terms(m, x)
-    plan: dict[str, Any] = {"status": str(status), "objective": objective_of(terms), "terms": terms}
-    plan["mip_gap"] = None
-    plan.update(_tables(m, ix, x))
-    return plan
+    return Plan(status, terms.objective, terms, mip_gap, **_tables(m, ix, x))
 
 
 def _values(b: VarBlock, x: np.ndarray) -> np.ndarray:
     return x[b.start : b.start + b.size]
 
 
-def _tables(m: LinearModel, ix: ScenarioIndex, x: np.ndarray) -> dict[str, list[dict[str, Any]]]:
+def _tables(m: LinearModel, ix: ScenarioIndex, x: np.ndarray) -> dict[str, Any]:
     v = m.variables
     per = ix.periods
     buy, make = v["buy"], v["make"]
+    active, build = v["active"], v["build"]
+    on = np.nonzero(_values(active, x) > 0.5)[0]
+    suppliers = active.index["supplier"][on].tolist()
+    built = np.nonzero(_values(build, x) > 0.5)[0]
     return {
         "deliveries": _deliveries(ix, buy, _values(buy, x)),
-        "production": _records(
-            make, _values(make, x), plant=ix.plant_ids, product=ix.product_ids, period=per
+        "production": Table.of_columns(
+            Production,
+            *_columns(make, _values(make, x), ix.plant_ids, ix.product_ids, per),
         ),
-        "consumption": _records(
-            v["use"],
-            _values(v["use"], x),
-            product=ix.product_ids,
-            origin=ix.country_ids,
-            sector=ix.sector_ids,
-            period=per,
-        ),  # fmt: skip
-        "inventory": _records(
-            v["inv"],
-            _values(v["inv"], x),
-            product=ix.product_ids,
-            origin=ix.country_ids,
-            period=per,
+        "consumption": Table.of_columns(
+            Consumption,
+            *_columns(
+                v["use"],
+                _values(v["use"], x),
+                ix.product_ids,
+                ix.country_ids,
+                ix.sector_ids,
+                per,
+                keys=("product", "origin", "sector", "period"),
+            ),
         ),
-        "shortages": _records(
-            v["short"],
-            _values(v["short"], x),
-            product=ix.product_ids,
-            sector=ix.sector_ids,
-            period=per,
+        "inventory": Table.of_columns(
+            Stock,
+            *_columns(
+                v["inv"],
+                _values(v["inv"], x),
+                ix.product_ids,
+                ix.country_ids,
+                per,
+                keys=("product", "origin", "period"),
+            ),
+        ),
+        "shortages": Table.of_columns(
+            Shortage,
+            *_columns(
+                v["short"],
+                _values(v["short"], x),
+                ix.product_ids,
+                ix.sector_ids,
+                per,
+                keys=("product", "sector", "period"),
+            ),
         ),
         "licences": _licence_use(ix, v["lic"], _values(v["lic"], x)),
-        "contracts": [
-            {"supplier": ix.supplier_ids[s], "fixed_cost": float(ix.fixed_cost[s])}
-            for s, on in zip(v["active"].index["supplier"], _values(v["active"], x), strict=True)
-            if on > 0.5
-        ],
-        "plants_built": [
-            {"plant": ix.plant_ids[k], "period": per[t]}
-            for k, t, on in zip(
-                v["build"].index["plant"],
-                v["build"].index["period"],
-                _values(v["build"], x),
-                strict=True,
-            )
-            if on > 0.5
-        ],
+        "contracts": Table.of_columns(
+            Contract,
+            [ix.supplier_ids[s] for s in suppliers],
+            [float(ix.fixed_cost[s]) for s in suppliers],
+        ),
+        "plants_built": Table.of_columns(
+            PlantBuilt,
+            [ix.plant_ids[k] for k in build.index["plant"][built].tolist()],
+            [per[t] for t in build.index["period"][built].tolist()],
+        ),
         "origin_share": _origin_share(ix, buy, make, x),
     }
 
 
-def _records(b: VarBlock, values: np.ndarray, **labels: list[str]) -> list[dict[str, Any]]:
-    """One record per column with at least TINY_KG, keyed by each subscript's id, plus kg."""
+def _columns(
+    b: VarBlock,
+    values: np.ndarray,
+    *labels: list[str],
+    keys: tuple[str, ...] = ("plant", "product", "period"),
+) -> list[list[Any]]:
+    """The columns of the records with at least TINY_KG: each subscript's id (`keys`
+    name the subscripts, in order), then kg."""
     keep = np.nonzero(values >= TINY_KG)[0]
-    columns = {
-        key: np.asarray(ids, dtype=object)[b.index[key][keep]] if ids else np.zeros(0, object)
-        for key, ids in labels.items()
-    }
-    kg = values[keep].tolist()
-    keys = list(labels)
-    rows = zip(*(columns[k].tolist() for k in keys), kg, strict=True)
-    return [dict(zip([*keys, "kg"], row, strict=True)) for row in rows]
-
-
-def _deliveries(ix: ScenarioIndex, buy: VarBlock, values: np.ndarray) -> list[dict[str, Any]]:
-    records = _records(
-        buy, values, supplier=ix.supplier_ids, product=ix.product_ids, period=ix.periods
-    )
-    keep = np.nonzero(values >= TINY_KG)[0]
-    for rec, c in zip(records, buy.cost[keep].tolist(), strict=True):
-        rec["landed_cost"] = c
-        rec["cost"] = rec["kg"] * c
-    return records
-
-
-def _licence_use(ix: ScenarioIndex, lic: VarBlock, values: np.ndarray) -> list[dict[str, Any]]:
-    used = np.bincount(lic.index["licence"], weights=values, minlength=len(ix.licence_ids))
-    return [
-        {"licence": lic_.id, "used": float(max(u, 0.0)), "quantity": lic_.quantity}
-        for lic_, u in zip(ix.scenario.licences, used, strict=True)
+    columns = [
+        (np.asarray(ids, dtype=object)[b.index[key][keep]] if ids else np.zeros(0, object)).tolist()
+        for key, ids in zip(keys, labels, strict=True)
     ]
+    return [*columns, values[keep].tolist()]
+
+
+def _deliveries(ix: ScenarioIndex, buy: VarBlock, values: np.ndarray) -> Table[Delivery]:
+    keys = ("supplier", "product", "period")
+    *ids, kg = _columns(buy, values, ix.supplier_ids, ix.product_ids, ix.periods, keys=keys)
+    keep = np.nonzero(values >= TINY_KG)[0]
+    landed = buy.cost[keep].tolist()
+    cost = [k * c for k, c in zip(kg, landed, strict=True)]
+    return Table.of_columns(Delivery, *ids, kg, landed, cost)
+
+
+def _licence_use(ix: ScenarioIndex, lic: VarBlock, values: np.ndarray) -> Table[LicenceUse]:
+    used = np.bincount(lic.index["licence"], weights=values, minlength=len(ix.licence_ids))
+    return Table.of_rows(
+        LicenceUse,
+        (
+            LicenceUse(lic_.id, float(max(u, 0.0)), lic_.quantity)
+            for lic_, u in zip(ix.scenario.licences, used, strict=True)
+        ),
+    )
 
 
 def _origin_share(
     ix: ScenarioIndex, buy: VarBlock, make: VarBlock, x: np.ndarray
-) -> list[dict[str, Any]]:
+) -> Table[OriginShare]:
     n_o = len(ix.country_ids)
     key = np.concatenate([
         buy.index["period"] * n_o + ix.supplier_origin[buy.index["supplier"]],
@@ -197,11 +300,10 @@ def _origin_share(
     supply = np.bincount(key, weights=kg, minlength=ix.T * n_o).reshape(ix.T, n_o)
     total = supply.sum(axis=1)
     t, o = np.nonzero(supply >= TINY_KG)
-    return [
-        {
-            "period": ix.periods[ti],
-            "origin": ix.country_ids[oi],
-            "share": float(supply[ti, oi] / total[ti]),
-        }
-        for ti, oi in zip(t.tolist(), o.tolist(), strict=True)
-    ]
+    return Table.of_rows(
+        OriginShare,
+        (
+            OriginShare(ix.periods[ti], ix.country_ids[oi], float(supply[ti, oi] / total[ti]))
+            for ti, oi in zip(t.tolist(), o.tolist(), strict=True)
+        ),
+    )

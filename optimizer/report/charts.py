@@ -13,6 +13,7 @@ from typing import Any
 
 from matplotlib.figure import Figure
 
+from optimizer.model.plan_types import TERMS
 from optimizer.report.drawing import (
     MAIN,
     TERM_COLOURS,
@@ -33,7 +34,7 @@ from optimizer.report.drawing import (
 # re-exported: report.py and report_page.py take them from here
 from optimizer.report.drawing import png_bytes as png_bytes
 from optimizer.report.drawing import svg_markup as svg_markup
-from optimizer.report.inputs import TERMS, Frontier, FrontierPoint, PlanContext, Sweep, percentiles
+from optimizer.report.inputs import Frontier, FrontierPoint, PlanContext, Sweep, percentiles
 from optimizer.report.terms import TERM_LABELS, signed
 
 # ---------------------------------------------------------------- a plan

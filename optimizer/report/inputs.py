@@ -17,7 +17,6 @@ if TYPE_CHECKING:
     from optimizer.report.drawing import Chart
 
 
-TERMS = ("purchase", "fixed", "production", "subsidy", "build", "holding", "shortage")
 PLAN_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # (text fields, numbers)
     "consumption": (("product", "origin", "sector", "period"), ("kg",)),
     "inventory": (("product", "origin", "period"), ("kg",)),

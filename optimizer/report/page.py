@@ -8,8 +8,8 @@ import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
+from optimizer.model.plan_types import TERMS
 from optimizer.report.inputs import (
-    TERMS,
     Frontier,
     PlanContext,
     Sweep,

@@ -34,11 +34,10 @@ import numpy as np
 from optimizer.model import highs_backend as backend
 from optimizer.model.build import build_model
 from optimizer.model.lp import LinearModel
-from optimizer.model.plan import empty_plan, solution_plan
-from optimizer.model.status import PlanStatus
+from optimizer.model.plan import error_plan, outcome_plan, plan_with
+from optimizer.model.plan_types import Plan
 from optimizer.options import SolveOptions
 from optimizer.scenario.schema import Scenario
-from optimizer.solve import model_size
 
 HOT, COLD, REBUILT = "hot", "cold", "rebuilt"  # how a member was started; see MemberSolve
 SIMPLEX_CHOOSE, SIMPLEX_PRIMAL = 0, 4  # HiGHS's simplex_strategy values
@@ -139,13 +138,19 @@ def _check(status: highspy.HighsStatus) -> None:
 
 @dataclass(frozen=True)
 class MemberSolve:
-    """A plan and how it was reached: `hot` (differences applied to the previous model),
-    `cold` (first model), `rebuilt` (shape changed, model passed whole). `verified` is
-    None when no cold check ran, else whether the hot and cold solves agreed."""
+    """A plan (its JSON document, as `solve` returns it) and how it was reached: `hot`
+    (differences applied to the previous model), `cold` (first model), `rebuilt` (shape
+    changed, model passed whole). `verified` is None when no cold check ran, else whether
+    the hot and cold solves agreed. `typed` is the plan as `solve_plan` returns it."""
 
     plan: dict[str, Any]
     start: str
     verified: bool | None = None
+    typed: Plan | None = None
+
+    @classmethod
+    def of(cls, plan: Plan, start: str, verified: bool | None = None) -> MemberSolve:
+        return cls(plan.to_document(), start, verified, plan)
 
 
 class HotStartSolver:
@@ -169,17 +174,13 @@ class HotStartSolver:
             outcome = backend.run(self._h, model.is_mip)  # type: ignore[arg-type]
         except Exception as exc:  # noqa: BLE001 — every outcome is a plan, never a stack trace
             self._forget()
-            plan = empty_plan(PlanStatus.ERROR, f"{type(exc).__name__}: {exc}")
-            plan["timings"] = {"build_s": None, "solve_s": None, "total_s": _since(started)}
-            return MemberSolve(plan, COLD)
+            return MemberSolve.of(error_plan(exc, started), COLD)
         solved = time.perf_counter()
         self._x = outcome.x
-        plan = _plan(model, ix, outcome, scenario)
-        plan["timings"] = {"build_s": built - started, "solve_s": solved - built}
-        plan["timings"]["total_s"] = _since(started)
+        plan = outcome_plan(model, ix, outcome, scenario, (started, built, solved))
         if verify and start == HOT:
             return self._verified(scenario, plan)
-        return MemberSolve(plan, start)
+        return MemberSolve.of(plan, start)
 
     def _load(self, model: LinearModel, arrays: ModelArrays) -> str:
         """Put the model into HiGHS: differences only when the shape allows, else whole."""
@@ -229,39 +230,30 @@ class HotStartSolver:
             solution.value_valid = True
             self._h.setSolution(solution)
 
-    def _verified(self, scenario: Scenario, hot_plan: dict[str, Any]) -> MemberSolve:
-        cold = HotStartSolver(self.options, hot=False).solve(scenario).plan
+    def _verified(self, scenario: Scenario, hot_plan: Plan) -> MemberSolve:
+        cold = HotStartSolver(self.options, hot=False).solve(scenario).typed
+        assert cold is not None
         if plans_agree(hot_plan, cold):
-            return MemberSolve(hot_plan, HOT, verified=True)
+            return MemberSolve.of(hot_plan, HOT, verified=True)
         self._forget()  # the hot state is suspect: the next member starts afresh
-        cold["message"] = "hot start disagreed with a cold solve; the cold plan is kept"
-        return MemberSolve(cold, HOT, verified=False)
+        message = "hot start disagreed with a cold solve; the cold plan is kept"
+        return MemberSolve.of(plan_with(cold, message=message), HOT, verified=False)
 
     def _forget(self) -> None:
         self._h, self._arrays, self._x = None, None, None
 
 
-def plans_agree(a: dict[str, Any], b: dict[str, Any], rel: float = AGREE_REL) -> bool:
+def plans_agree(a: Plan | dict[str, Any], b: Plan | dict[str, Any], rel: float = AGREE_REL) -> bool:
     """Same status and objectives equal to `rel` (absolute 1e-6 near zero)."""
-    if a["status"] != b["status"]:
+    (status_a, x), (status_b, y) = _status_objective(a), _status_objective(b)
+    if status_a != status_b:
         return False
-    x, y = a["objective"], b["objective"]
     if x is None or y is None:
         return x is None and y is None
     return abs(x - y) <= max(rel * max(abs(x), abs(y)), 1e-6)
 
 
-def _plan(model: LinearModel, ix: Any, outcome: Any, scenario: Scenario) -> dict[str, Any]:
-    if outcome.x is None:
-        plan = empty_plan(outcome.status, outcome.message)
-    else:
-        plan = solution_plan(model, ix, outcome.x, outcome.status)
-        plan["mip_gap"] = outcome.mip_gap
-    plan["model"] = model_size(model)
-    plan["scenario"] = scenario.name
-    plan["currency"] = scenario.currency
-    return plan
-
-
-def _since(started: float) -> float:
-    return time.perf_counter() - started
+def _status_objective(plan: Plan | dict[str, Any]) -> tuple[str, float | None]:
+    if isinstance(plan, Plan):
+        return str(plan.status), plan.objective
+    return plan["status"], plan["objective"]

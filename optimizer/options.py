@@ -5,7 +5,9 @@ from __future__ import annotations
 from pydantic import BaseModel, ConfigDict, Field
 
 
-class SolveOptions(BaseModel):
+class SolverLimits(BaseModel):
+    """When a solve may stop: the options a caller of the service may set too."""
+
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     time_limit: float | None = Field(
@@ -21,5 +23,10 @@ class SolveOptions(BaseModel):
         allow_inf_nan=False,
         description="Relative MIP gap at which a MILP counts as solved (MODEL.md §5 default 1e-6).",
     )
+
+
+class SolveOptions(SolverLimits):
+    """Every option of a solve: the limits, and how HiGHS runs."""
+
     threads: int | None = Field(None, ge=1, description="HiGHS threads; default lets HiGHS choose.")
     verbose: bool = Field(False, description="Print HiGHS's log to stdout.")

@@ -22,7 +22,7 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from .solving import Plan, PlanStatus
+from .solving import Plan, PlanStatus, SolverLimits
 from .solving import ScenarioSchema as ScenarioModel  # its JSON schema only
 from .tables import ItemState, JobState
 
@@ -63,16 +63,10 @@ class Strict(BaseModel):
 # --- requests --------------------------------------------------------------------------
 
 
-class JobOptions(Strict):
-    time_limit: float | None = Field(
-        None,
-        gt=0,
-        allow_inf_nan=False,
-        description="Seconds per scenario; at most the server's limit. Default: the server's.",
-    )
-    mip_gap: float = Field(
-        1e-6, ge=0, le=1, allow_inf_nan=False, description="Relative MIP gap, default 1e-6."
-    )
+class JobOptions(SolverLimits):
+    """The optimizer's solver limits (`SolverLimits`, whose fields `SolveOptions` has
+    too): `time_limit` applies to each scenario, at most the server's limit, and is the
+    server's when not given; `mip_gap` defaults to 1e-6. Unknown fields are refused."""
 
 
 class FrontierCreate(Strict):

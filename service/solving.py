@@ -15,7 +15,7 @@ from optimizer.errors import Problem, ScenarioError, pointer
 from optimizer.model.plan import empty_plan
 from optimizer.model.plan_types import TERMS, Plan
 from optimizer.model.status import PlanStatus
-from optimizer.options import SolveOptions
+from optimizer.options import SolveOptions, SolverLimits
 from optimizer.report.render import render_job_report
 from optimizer.scenario.parsing import SURROGATE_RULE, parse_scenario
 from optimizer.scenario.schema import Scenario as ScenarioSchema
@@ -36,7 +36,7 @@ __all__ = [
     "Problem", "ScenarioError", "SizeLimits", "SolveOptions", "check", "check_size", "pointer",
     "run_solve", "solve_checked",
     "check_exclusion", "run_why", "sweep_items", "frontier_items", "job_statistics",
-    "frontier_of", "job_report", "PlanStatus", "ScenarioSchema", "Plan", "TERMS", "SURROGATE_RULE", "inert",
+    "frontier_of", "job_report", "PlanStatus", "ScenarioSchema", "Plan", "TERMS", "SolverLimits", "SURROGATE_RULE", "inert",
 ]  # fmt: skip
 
 

@@ -70,7 +70,7 @@ async def _lifespan(app: FastAPI) -> AsyncIterator[None]:
     app.state.local_tenant = None
     app.state.dispatcher = Dispatcher(app.state.db, settings.workers, settings)
     app.state.solve_pool = SolvePool(
-        settings.workers, settings.worker_memory_mb, settings.max_waiting_solves
+        settings.workers, settings.solver_memory_mb, settings.max_waiting_solves
     )
     app.state.plan_cache = PlanCache(settings.plan_cache_mb * MiB)
     app.state.solve_shares = SolveShares(settings.solve_share)

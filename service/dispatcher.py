@@ -59,7 +59,7 @@ def new_executor(workers: int, settings: Settings, database_url: str = "") -> Ex
         from .dask_executor import DaskPool  # Dask is needed only when configured
 
         return DaskPool(settings.dask_scheduler)
-    return LocalPool(workers, settings.worker_memory_mb, database_url)
+    return LocalPool(workers, settings.solver_memory_mb, database_url)
 
 
 class DispatchLock:

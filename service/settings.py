@@ -21,6 +21,9 @@ class SettingsError(ValueError):
     """The configuration cannot be used; the message lists every bad variable."""
 
 
+MIN_WORKER_MEMORY_MB = 64  # below this a solver process cannot even import its libraries
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix=ENV_PREFIX, extra="forbid", frozen=True)
 
@@ -76,12 +79,25 @@ class Settings(BaseSettings):
         description="Dask scheduler address (tcp://HOST:8786): solve jobs on that cluster "
         "instead of the service's own solver processes.",
     )
-    worker_memory_mb: int | None = Field(
-        None,
-        ge=64,
+    worker_memory_mb: int = Field(
+        4096,
+        ge=0,
         description="Memory each solver process may allocate, MiB (RLIMIT_DATA); a solve "
-        "that runs out ends its process. Default: no limit.",
+        "that runs out ends its process. 0: no limit. The default is eight times what a "
+        "solve of a million non-zeros needs (about 500 MiB).",
     )
+
+    @field_validator("worker_memory_mb")
+    @classmethod
+    def _enough_memory(cls, mb: int) -> int:
+        if 0 < mb < MIN_WORKER_MEMORY_MB:
+            raise ValueError(f"must be at least {MIN_WORKER_MEMORY_MB} MiB, or 0 for no limit")
+        return mb
+
+    @property
+    def solver_memory_mb(self) -> int | None:
+        """The memory limit of a solver process, None for none."""
+        return self.worker_memory_mb or None
 
     @field_validator("database_url")
     @classmethod

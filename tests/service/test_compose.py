@@ -71,8 +71,8 @@ def test_every_magnets_variable_is_a_setting_and_the_set_is_valid() -> None:
     [
         ("dask_scheduler", "scheduler:8786", "MAGNETS_DASK_SCHEDULER: Value error, must be a "
          "Dask scheduler address such as tcp://scheduler:8786 (got 'scheduler:8786')"),
-        ("worker_memory_mb", "32", "MAGNETS_WORKER_MEMORY_MB: Input should be greater than or "
-         "equal to 64 (got '32')"),
+        ("worker_memory_mb", "32", "MAGNETS_WORKER_MEMORY_MB: Value error, must be at least 64 "
+         "MiB, or 0 for no limit (got '32')"),
     ],
 )  # fmt: skip
 def test_a_bad_cluster_or_memory_setting_is_refused_by_name(

@@ -56,3 +56,20 @@ def test_default_time_limit_may_not_exceed_the_maximum(monkeypatch: pytest.Monke
     monkeypatch.setenv("MAGNETS_DEFAULT_TIME_LIMIT", "20")
     with pytest.raises(SettingsError, match="default_time_limit"):
         load_settings()
+
+
+def test_solver_processes_have_a_memory_limit_by_default() -> None:
+    import asyncio
+    import resource
+
+    from service.workers import SolvePool
+
+    settings = load_settings()
+    assert settings.solver_memory_mb == 4096
+    assert load_settings(worker_memory_mb=0).solver_memory_mb is None
+    pool = SolvePool(1, settings.solver_memory_mb)
+    try:
+        soft, hard = asyncio.run(pool.call(resource.getrlimit, resource.RLIMIT_DATA))
+    finally:
+        pool.close()
+    assert soft == hard == 4096 * 2**20

@@ -1,0 +1,67 @@
+"""What building a scenario's model would cost, counted on the raw document before any
+array is made.
+
+The model's size is set by products of dimensions, not by the document's length: 2,000
+countries and 2,000 demand rows make a 191 KB document but 4 million candidate `use`
+columns (gigabytes while building). Each bound below is the number of cells of one
+array the build makes or may make (MODEL.md §2-3), an upper bound of what the build
+allocates for it; a service compares them with its cap before accepting a scenario.
+Malformed parts count as empty: the schema names them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Bound:
+    """One array's cells: what it is, in words, and the list that drives it most."""
+
+    what: str
+    cells: int
+    pointer: str
+
+
+def size_bounds(document: Any) -> list[Bound]:
+    if not isinstance(document, dict):
+        return []
+    n = {key: _count(document, key) for key in _LISTS}
+    t = n["periods"]
+    demand_cells = n["products"] * n["sectors"] * t
+    offers = sum(_count(s, "offers") for s in _items(document, "suppliers"))
+    covered = sum(_licence_cover(lic, offers, t) for lic in _items(document, "licences"))
+    return [
+        Bound(
+            "demand rows times countries (candidate consumption columns)",
+            min(n["demand"], demand_cells) * n["countries"],
+            "/countries",
+        ),
+        Bound("products times countries times periods (stock)", n["products"] * n["countries"] * t, "/countries"),
+        Bound("products times sectors times periods (demand)", demand_cells, "/sectors"),
+        Bound("countries times sectors (end-use bans)", n["countries"] * n["sectors"], "/countries"),
+        Bound("supplier offers times periods (deliveries)", offers * t, "/suppliers"),
+        Bound("licences times the deliveries each covers", covered, "/licences"),
+    ]  # fmt: skip
+
+
+_LISTS = ("periods", "products", "sectors", "countries", "demand")
+
+
+def _licence_cover(licence: Any, offers: int, periods: int) -> int:
+    """At most the deliveries of its suppliers' offers in its periods (every offer, when
+    its lists are malformed or absent)."""
+    listed = licence.get("periods") if isinstance(licence, dict) else None
+    covered_periods = len(listed) if isinstance(listed, list) else periods
+    return offers * min(covered_periods, periods)
+
+
+def _items(document: dict[str, Any], key: str) -> list[Any]:
+    value = document.get(key)
+    return value if isinstance(value, list) else []
+
+
+def _count(document: Any, key: str) -> int:
+    value = document.get(key) if isinstance(document, dict) else None
+    return len(value) if isinstance(value, list) else 0

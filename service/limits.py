@@ -43,6 +43,7 @@ def size_limits(settings: Settings) -> SizeLimits:
         suppliers_x_periods=settings.max_suppliers_x_periods,
         plants_x_periods=settings.max_plants_x_periods,
         demand_rows=settings.max_demand_rows,
+        model_cells=settings.max_model_cells,
     )
 
 

@@ -50,6 +50,13 @@ class Settings(BaseSettings):
         100_000, ge=1, description="Largest scenario: plants times periods."
     )
     max_demand_rows: int = Field(100_000, ge=1, description="Largest scenario: demand rows.")
+    max_model_cells: int = Field(
+        2_000_000,
+        ge=1,
+        description="Largest scenario: cells of any one array building its model makes "
+        "(demand rows times countries, products times countries times periods, licences "
+        "times the deliveries each covers, ...), counted before building.",
+    )
     max_waiting_solves: int = Field(
         32,
         ge=0,

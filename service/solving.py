@@ -14,6 +14,7 @@ from typing import Any
 from optimizer.errors import Problem, ScenarioError, pointer
 from optimizer.model.plan import empty_plan
 from optimizer.model.plan_types import TERMS, Plan
+from optimizer.model.size_bounds import size_bounds
 from optimizer.model.status import PlanStatus
 from optimizer.options import SolveOptions, SolverLimits
 from optimizer.report.render import render_job_report
@@ -47,6 +48,7 @@ class SizeLimits:
     suppliers_x_periods: int
     plants_x_periods: int
     demand_rows: int
+    model_cells: int  # the largest array building the model may make (size_bounds)
 
 
 def check(document: Any, limits: SizeLimits) -> str:
@@ -256,8 +258,9 @@ def size_problems(document: Any, limits: SizeLimits) -> list[Problem]:
          "plants times periods"),
         ("/demand", _count(document, "demand"), limits.demand_rows, "demand rows"),
     ]  # fmt: skip
+    checks += [(b.pointer, b.cells, limits.model_cells, b.what) for b in size_bounds(document)]
     return [
-        Problem(where, size, f"scenario too large for this service: {what} at most {cap}")
+        Problem(where, size, f"scenario too large for this service: {what} at most {cap:,}")
         for where, size, cap, what in checks
         if size > cap
     ]

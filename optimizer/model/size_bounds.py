@@ -30,8 +30,11 @@ def size_bounds(document: Any) -> list[Bound]:
     n = {key: _count(document, key) for key in _LISTS}
     t = n["periods"]
     demand_cells = n["products"] * n["sectors"] * t
-    offers = sum(_count(s, "offers") for s in _items(document, "suppliers"))
-    covered = sum(_licence_cover(lic, offers, t) for lic in _items(document, "licences"))
+    offers_of = {
+        s.get("id"): _count(s, "offers") for s in _items(document, "suppliers") if _keyed(s)
+    }
+    offers = sum(offers_of.values())
+    covered = sum(_licence_cover(lic, offers_of, t) for lic in _items(document, "licences"))
     return [
         Bound(
             "demand rows times countries (candidate consumption columns)",
@@ -49,12 +52,19 @@ def size_bounds(document: Any) -> list[Bound]:
 _LISTS = ("periods", "products", "sectors", "countries", "demand")
 
 
-def _licence_cover(licence: Any, offers: int, periods: int) -> int:
-    """At most the deliveries of its suppliers' offers in its periods (every offer, when
-    its lists are malformed or absent)."""
-    listed = licence.get("periods") if isinstance(licence, dict) else None
-    covered_periods = len(listed) if isinstance(listed, list) else periods
-    return offers * min(covered_periods, periods)
+def _licence_cover(licence: Any, offers_of: dict[Any, int], periods: int) -> int:
+    """The deliveries a licence may count: its suppliers' offers in its periods."""
+    if not isinstance(licence, dict):
+        return 0
+    listed = licence.get("periods")
+    covered_periods = min(len(listed), periods) if isinstance(listed, list) else periods
+    suppliers = licence.get("suppliers")
+    names = suppliers if isinstance(suppliers, list) else []
+    return sum(offers_of.get(s, 0) for s in names if isinstance(s, str)) * covered_periods
+
+
+def _keyed(item: Any) -> bool:
+    return isinstance(item, dict) and isinstance(item.get("id"), str)
 
 
 def _items(document: dict[str, Any], key: str) -> list[Any]:

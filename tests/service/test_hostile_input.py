@@ -7,6 +7,7 @@ import csv
 import io
 import json
 import socket
+import time
 from typing import Any
 
 import httpx
@@ -167,3 +168,47 @@ def test_a_request_without_a_valid_key_is_refused_before_its_body_is_sent(
         answer = conn.recv(4096).decode()
     assert answer.startswith("HTTP/1.1 401"), answer
     assert "X-API-Key" in answer  # WWW-Authenticate names the header to send
+
+
+def _dimensions(document: dict[str, Any], **counts: int) -> dict[str, Any]:
+    for key, n in counts.items():
+        document[key] = [{"id": f"{key}-{i}"} for i in range(n)]
+    return document
+
+
+@pytest.mark.parametrize("path", ["/v1/solve", "/v1/scenarios", "/v1/solve?validate_only=true"])
+def test_a_small_document_for_a_huge_model_is_refused_before_building(
+    alpha: httpx.Client, path: str
+) -> None:
+    """191 KB: 2,000 countries and 2,000 demand rows made 4 million candidate columns."""
+    document = _dimensions(c0(), countries=2000, products=10, sectors=20)
+    document["periods"] = [f"t{i}" for i in range(10)]
+    document["demand"] = [{"product": "p", "sector": "s", "period": "t0", "quantity": 1}] * 2000
+    started = time.perf_counter()
+    answer = alpha.post(path, json=document)
+    assert answer.status_code == 422, answer.text
+    assert time.perf_counter() - started < 5
+    [error] = [e for e in answer.json()["errors"] if "candidate consumption" in e["rule"]]
+    assert (error["pointer"], error["value"]) == ("/countries", 4_000_000)
+    assert "too large for this service" in error["rule"]
+
+
+def test_licences_over_thousands_of_suppliers_are_refused_before_building(
+    alpha: httpx.Client,
+) -> None:
+    """100 licences over 4,000 suppliers took 1.5 GB and 15.6 s of building; here over
+    1,000 suppliers and 60 periods, in a body under the size cap."""
+    document = c0()
+    document["periods"] = [f"t{i}" for i in range(60)]
+    offer = {"product": document["products"][0]["id"], "price": 1.0}
+    document["suppliers"] = [
+        {"id": f"s{i}", "country": "CN", "capacity": 1.0, "offers": [offer]} for i in range(1000)
+    ]
+    every = [s["id"] for s in document["suppliers"]]
+    document["licences"] = [
+        {"id": f"l{i}", "suppliers": every, "quantity": 1.0} for i in range(100)
+    ]
+    answer = alpha.post("/v1/solve", json=document)
+    assert answer.status_code == 422, answer.text
+    [error] = [e for e in answer.json()["errors"] if e["pointer"] == "/licences"]
+    assert error["value"] == len(document["licences"]) * len(every) * 60

@@ -22,6 +22,11 @@ class SolverOutcome:
     row_duals: np.ndarray | None = None
 
 
+# With nothing left after building, HiGHS still gets a moment: it then reports the time
+# limit (with no solution) rather than refusing a zero limit.
+MIN_SOLVE_S = 1e-3
+
+
 def new_highs(options: SolveOptions) -> highspy.Highs:
     h = highspy.Highs()
     h.setOptionValue("output_flag", options.verbose)
@@ -37,6 +42,12 @@ def new_highs(options: SolveOptions) -> highspy.Highs:
     if options.threads is not None:
         h.setOptionValue("threads", int(options.threads))
     return h
+
+
+def limit_time(h: highspy.Highs, seconds: float) -> None:
+    """What is left of the time limit once the model is built: the limit bounds build and
+    solve together, so a slow build cannot stretch a solve past it."""
+    h.setOptionValue("time_limit", max(float(seconds), MIN_SOLVE_S))
 
 
 def pass_model(h: highspy.Highs, m: LinearModel) -> None:

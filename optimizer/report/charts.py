@@ -12,23 +12,31 @@ from collections.abc import Mapping, Sequence
 from typing import Any
 
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from optimizer.model.plan_types import TERMS
 from optimizer.report.drawing import (
     MAIN,
+    NEAR_POINT,
     TERM_COLOURS,
     TOTAL,
     UNMET,
     Chart,
+    Label,
     as_label,
     counted,
     legend_right,
+    limit_lines,
     new_axes,
+    new_panels,
     palette,
     period_axis,
-    period_marker,
+    place_labels,
+    safe_id,
+    series_marks,
     styled,
     thousands,
+    whole_numbers,
 )
 
 # re-exported: report.py and report_page.py take them from here
@@ -106,44 +114,70 @@ def _flows(plan: Mapping[str, Any], ctx: PlanContext, colours: Mapping[str, str]
             if lead
             else ""
         )
+        + (_cap_basis(ctx.origin_caps) if ctx.origin_caps else "")
     )
     return "Flows from origin to sector", caption, figure
 
 
+def _cap_basis(caps: Mapping[str, float]) -> str:
+    """Consumption counts the opening stock; a share cap bounds only each period's new supply."""
+    named = ", ".join(f"{as_label(o)} at {c:.0%}" for o, c in caps.items())
+    return (
+        " Consumption includes the opening stock, so an origin's share of it can exceed its "
+        f"policy cap ({named}): the cap bounds each period's deliveries plus domestic "
+        "production, as the origin-share chart shows."
+    )
+
+
+SMALL_SHARE = 0.10  # origins that never reach this share get an enlarged panel of their own
+
+
 def _origin_shares(plan: Mapping[str, Any], ctx: PlanContext, colours: Mapping[str, str]) -> Drawn:
+    """All origins on 0–100 %, each with its own marker shape; caps as dark dashes drawn
+    above the lines with a label each; origins below 10 % again in an enlarged panel."""
     shares = {(r["origin"], r["period"]): r["share"] for r in plan["origin_share"]}
     if not shares:
         return None
     periods = ctx.periods
     origins = [o for o in ctx.origins if o in ctx.origin_caps or any(k[0] == o for k in shares)]
-    figure, ax = new_axes(8.5, 3.6)
-    for origin in origins:
-        ys = [100 * shares.get((origin, p), 0.0) for p in periods]
-        ax.plot(
-            range(len(periods)),
-            ys,
-            marker=period_marker(periods),
-            color=colours[origin],
-            label=as_label(origin),
-        )
-    for origin, cap in ctx.origin_caps.items():
-        ax.axhline(
-            100 * cap,
-            color=colours.get(origin, TOTAL),
-            linestyle="--",
-            linewidth=1.2,
-            label=f"{as_label(origin)} cap {cap:.0%}",
-        )
-    period_axis(ax, periods)
+    series = {o: [100 * shares.get((o, p), 0.0) for p in periods] for o in origins}
+    small = [o for o in origins if 0 < max(series[o], default=0) < 100 * SMALL_SHARE]
+    zoom = small and len(small) < len(origins)
+    figure, panels = new_panels(8.5, [3.2, 1.7] if zoom else [3.6])
+    ax = panels[0]
+    for i, origin in enumerate(origins):
+        for panel in panels if origin in small else panels[:1]:
+            panel.plot(
+                range(len(periods)),
+                series[origin],
+                color=colours[origin],
+                label=as_label(origin) if panel is ax else None,
+                gid=f"{'share' if panel is ax else 'zoom'}-{safe_id(origin)}",
+                **series_marks(i, periods),
+            )
+    period_axis(panels[-1], periods)
     ax.set_ylim(0, 105)
     ax.set_ylabel("% of the period's supply")
+    percent = {o: 100 * c for o, c in ctx.origin_caps.items()}
+    texts = {o: f"{as_label(o)} cap {c:.0%}" for o, c in ctx.origin_caps.items()}
+    limit_lines(ax, "cap", percent, texts, "policy cap")
+    if zoom:
+        panels[1].set_ylim(0, 1.25 * max(max(series[o]) for o in small))
+        panels[1].set_ylabel("%, enlarged")
+        panels[1].set_title(
+            f"origins below {SMALL_SHARE:.0%} of supply, enlarged", fontsize=8, loc="left"
+        )
     legend_right(ax)
     if ctx.origin_caps:
-        caps = "; dashed lines are the policy caps on an origin's share"
+        caps = "; the dark dashed lines, labelled, are the policy caps on an origin's share"
     else:
         caps = "; no cap is drawn (none in the scenario, or no scenario given)"
+    enlarged = f"; the lower panel enlarges the origins that stay below {SMALL_SHARE:.0%}"
     caption = (
-        "Share of each origin in every period's deliveries plus domestic production" + caps + "."
+        "Share of each origin in every period's deliveries plus domestic production"
+        + caps
+        + (enlarged if zoom else "")
+        + "."
     )
     return "Origin share per period", caption, figure
 
@@ -183,30 +217,28 @@ def _inventory(plan: Mapping[str, Any], ctx: PlanContext) -> Drawn:
     colours = palette(products)
     figure, ax = new_axes(8.5, 3.6)
     xs = range(len(ctx.periods))
-    for product in products:
+    for i, product in enumerate(products):
         ys = [stock.get((product, t), 0.0) for t in ctx.periods]
         ax.plot(
             xs,
             ys,
-            marker=period_marker(ctx.periods),
             color=colours[product],
             label=as_label(product),
+            gid=f"stock-{safe_id(product)}",
+            **series_marks(i, ctx.periods),
         )
-        if product in ctx.safety_stock:
-            ax.axhline(
-                ctx.safety_stock[product],
-                color=colours[product],
-                linestyle="--",
-                linewidth=1.2,
-                label=f"{as_label(product)} safety stock",
-            )
     period_axis(ax, ctx.periods)
-    ax.set_ylim(bottom=0)
+    top = max([*stock.values(), *ctx.safety_stock.values(), 0.0])
+    ax.set_ylim(0, 1.12 * top if top > 0 else 1.0)
     ax.set_ylabel("kg in stock, end of period")
     thousands(ax.yaxis)
+    texts = {p: f"{as_label(p)} safety stock {kg:,.0f}" for p, kg in ctx.safety_stock.items()}
+    limit_lines(ax, "safety", ctx.safety_stock, texts, "safety stock", colours)
     legend_right(ax)
     caption = "Stock of each magnet grade at the end of every period, all origins together" + (
-        "; dashed lines are the safety stocks the scenario requires." if ctx.safety_stock else "."
+        "; the dark dashed lines, labelled, are the safety stocks the scenario requires."
+        if ctx.safety_stock
+        else "."
     )
     return "Inventory per product", caption, figure
 
@@ -264,6 +296,8 @@ def _distribution(costs: Sequence[float], members: int, base: float | None) -> C
         ax.axvline(base, color=TOTAL, linestyle=":", label=f"base {base:,.0f}")
     ax.set_xlabel("total cost (objective)")
     ax.set_ylabel("members")
+    whole_numbers(ax.yaxis)
+    ax.xaxis.set_major_locator(MaxNLocator(nbins=5))  # long amounts: few enough not to touch
     thousands(ax.xaxis)
     legend_right(ax)
     left_out = members - len(costs) - (base is not None)
@@ -309,18 +343,14 @@ def _frontier(frontier: Frontier, solved: Sequence[FrontierPoint]) -> Chart:
             zorder=3,
             label="other caps tried",
         )
-    for i, p in enumerate(line):  # labels alternate above and below: close points stay legible
-        ax.annotate(
-            f"cap {_cap(p.cap)}",
-            (100 * _share_of(p), _cost(p)),
-            fontsize=7,
-            textcoords="offset points",
-            xytext=(4, 6 if i % 2 == 0 else -12),
-            color="#555555",
-        )
     ax.set_xlabel(f"largest share of {as_label(frontier.origin or 'the origin')} in a period, %")
     ax.set_ylabel("total cost (objective)")
     thousands(ax.yaxis)
+    ax.margins(x=0.12, y=0.15)  # room for the labels inside the axes
+    ax.set_xlim(*ax.get_xlim())  # final limits before the labels are placed
+    ax.set_ylim(*ax.get_ylim())
+    labels = [Label(f"cap {_cap(p.cap)}", (100 * _share_of(p), _cost(p)), NEAR_POINT) for p in line]
+    place_labels(ax, labels, avoid=[(100 * _share_of(p), _cost(p)) for p in [*line, *beaten]])
     legend_right(ax)
     failed = [_cap(p.cap) for p in frontier.evaluated if p.objective is None]
     caption = (

@@ -13,7 +13,7 @@ import io
 import math
 import re
 import warnings
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, ParamSpec, TypeVar, cast
@@ -23,7 +23,8 @@ from matplotlib.axes import Axes
 from matplotlib.backends.backend_agg import FigureCanvasAgg
 from matplotlib.colors import to_hex
 from matplotlib.figure import Figure
-from matplotlib.ticker import StrMethodFormatter
+from matplotlib.ticker import MaxNLocator, StrMethodFormatter
+from matplotlib.transforms import Bbox
 
 STYLE = {
     "svg.fonttype": "none",  # text stays text: smaller, selectable, searchable
@@ -48,6 +49,9 @@ TERM_COLOURS = {  # the earned incentive green, the unmet-demand penalty red, in
     "holding": "#ccb974",
     "shortage": "#c44e52",
 }
+MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "h")  # one shape per series
+LIMIT = "#222222"  # caps and floors: dark dashes drawn above the coloured series they bound
+ON_TOP = 4  # zorder of limit lines and their labels; series lines are drawn at 2
 P = ParamSpec("P")
 R = TypeVar("R")
 
@@ -88,6 +92,18 @@ def new_axes(width: float, height: float) -> tuple[Figure, Axes]:
     figure = Figure(figsize=(width, height))
     FigureCanvasAgg(figure)
     return figure, figure.add_subplot()
+
+
+def new_panels(width: float, heights: Sequence[float]) -> tuple[Figure, list[Axes]]:
+    """Panels stacked on one shared x-axis, each as tall (inches) as `heights` says."""
+    figure = Figure(figsize=(width, sum(heights) + 0.3 * (len(heights) - 1)))
+    FigureCanvasAgg(figure)
+    grid = figure.add_gridspec(len(heights), 1, height_ratios=list(heights), hspace=0.3)
+    first = figure.add_subplot(grid[0])
+    rest = [figure.add_subplot(grid[i], sharex=first) for i in range(1, len(heights))]
+    for ax in [first, *rest][:-1]:
+        ax.tick_params(labelbottom=False)
+    return figure, [first, *rest]
 
 
 def svg_markup(chart: Chart) -> str:
@@ -135,9 +151,15 @@ def period_axis(ax: Axes, periods: Sequence[str]) -> None:
     )
 
 
-def period_marker(periods: Sequence[str]) -> str | None:
-    """Dots on each period while they can be told apart."""
-    return "o" if len(periods) <= 24 else None
+def series_marks(i: int, periods: Sequence[str]) -> dict[str, Any]:
+    """The i-th series' own marker shape (on every period up to 24, on about 24 of them
+    beyond): series that lie on one another can still be told apart."""
+    return {"marker": MARKERS[i % len(MARKERS)], "markevery": max(1, math.ceil(len(periods) / 24))}
+
+
+def whole_numbers(axis: Any) -> None:
+    """Ticks on whole numbers only: for counts."""
+    axis.set_major_locator(MaxNLocator(integer=True))
 
 
 def counted(n: int, noun: str) -> str:
@@ -150,3 +172,152 @@ def thousands(axis: Any) -> None:
 
 def legend_right(ax: Axes) -> None:
     ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0))
+
+
+# ---------------------------------------------------------------- labels that do not collide
+
+
+@dataclass(frozen=True)
+class Label:
+    """A text naming a point or a line. `xy` is in `coords` (matplotlib's `xycoords`);
+    `spots` are the places to try in turn: an offset in points and the alignment there."""
+
+    text: str
+    xy: tuple[float, float]
+    spots: Sequence[tuple[float, float, str, str]]
+    coords: Any = "data"
+    colour: str = "#555555"
+
+
+NEAR_POINT = (  # right above, right below, left above, left below, then further out
+    (4, 4, "left", "bottom"),
+    (4, -4, "left", "top"),
+    (-4, 4, "right", "bottom"),
+    (-4, -4, "right", "top"),
+    (4, 13, "left", "bottom"),
+    (4, -13, "left", "top"),
+    (-4, 13, "right", "bottom"),
+    (-4, -13, "right", "top"),
+)
+ON_LINE_END = (  # a horizontal line's right end, above then below (clear of a marker's
+    (-3, 4, "right", "bottom"),  # radius); then its left end
+    (-3, -4, "right", "top"),
+    (3, 4, "left", "bottom"),
+    (3, -4, "left", "top"),
+)
+
+
+def place_labels(
+    ax: Axes, labels: Sequence[Label], avoid: Sequence[tuple[float, float]] = ()
+) -> None:
+    """Each label at the first of its spots that stays inside the axes and clear of the
+    labels placed before it and of the `avoid` points (data coordinates) other than its
+    own: a label beside a neighbouring point would seem to name it. Where no spot is
+    clear, at the one that collides least. Call it once the axes' limits are final."""
+    renderer = cast(FigureCanvasAgg, ax.figure.canvas).get_renderer()
+    frame = ax.get_window_extent(renderer)
+    points = [(float(x), float(y)) for x, y in ax.transData.transform(avoid)] if avoid else []
+    placed: list[Bbox] = []
+    for label in labels:
+        own = ax.transData.transform(label.xy) if label.coords == "data" else (math.inf, math.inf)
+        others = [
+            Bbox.from_bounds(x - 10, y - 10, 20, 20)
+            for x, y in points
+            if math.hypot(x - own[0], y - own[1]) > 1
+        ]
+        placed.append(_best_spot(ax, label, renderer, frame, [*placed, *others]))
+
+
+def _best_spot(ax: Axes, label: Label, renderer: Any, frame: Bbox, taken: list[Bbox]) -> Bbox:
+    """Draws `label` at its first clear spot (or its least colliding); its padded box."""
+    tried: list[tuple[float, int, Any, Bbox]] = []  # collision, rank, text, box
+    for dx, dy, ha, va in label.spots:
+        text = ax.annotate(
+            label.text,
+            label.xy,
+            xycoords=label.coords,
+            xytext=(dx, dy),
+            textcoords="offset points",
+            ha=ha,
+            va=va,
+            fontsize=7,
+            color=label.colour,
+            zorder=ON_TOP,
+        )
+        box = _padded(text.get_window_extent(renderer))
+        tried.append((_collision(box, frame, taken), len(tried), text, box))
+        if tried[-1][0] == 0:
+            break
+    best = min(tried, key=lambda t: t[:2])
+    for _, _, text, _ in tried:
+        if text is not best[2]:
+            text.remove()
+    return best[3]
+
+
+def _padded(box: Bbox) -> Bbox:
+    """A little room around a text: a browser measures its font a little differently."""
+    return Bbox.from_extents(box.x0 - 2, box.y0 - 1, box.x1 + 0.08 * box.width + 2, box.y1 + 1)
+
+
+def _collision(box: Bbox, frame: Bbox, taken: Sequence[Bbox]) -> float:
+    """Area (pixels²) of `box` outside `frame` plus its overlap with each box `taken`."""
+    inside = _overlap(box, frame)
+    return box.width * box.height - inside + sum(_overlap(box, other) for other in taken)
+
+
+def _overlap(a: Bbox, b: Bbox) -> float:
+    width = min(a.x1, b.x1) - max(a.x0, b.x0)
+    height = min(a.y1, b.y1) - max(a.y0, b.y0)
+    return max(0.0, width) * max(0.0, height)
+
+
+# ---------------------------------------------------------------- caps and floors
+
+
+def limit_lines(
+    ax: Axes,
+    kind: str,
+    at: Mapping[str, float],
+    texts: Mapping[str, str],
+    legend: str,
+    colours: Mapping[str, str] | None = None,
+) -> None:
+    """Limits (caps, floors) as dark dashes drawn above the series, whose colour would hide
+    a dashed line of their own where a series runs at its limit: line `key` at height
+    `at[key]`, its SVG id `kind-key`, labelled `texts[key]` at its right end (keys at one
+    height share a label) in `colours[key]`; one legend entry `legend` for them all."""
+    if not at:
+        return
+    for key, y in at.items():
+        ax.axhline(
+            y,
+            color=LIMIT,
+            linestyle="--",
+            linewidth=1.2,
+            zorder=ON_TOP,
+            gid=f"{kind}-{safe_id(key)}",
+        )
+    ax.plot([], [], color=LIMIT, linestyle="--", linewidth=1.2, label=legend)
+    heights: dict[float, list[str]] = {}
+    for key, y in at.items():
+        heights.setdefault(y, []).append(key)
+    colour = colours or {}
+    place_labels(
+        ax,
+        [
+            Label(
+                "; ".join(texts[k] for k in keys),
+                (1.0, y),
+                ON_LINE_END,
+                ("axes fraction", "data"),
+                colour.get(keys[0], LIMIT),
+            )
+            for y, keys in heights.items()
+        ],
+    )
+
+
+def safe_id(key: str) -> str:
+    """An id part for an SVG element (matplotlib's `gid`): letters, digits, `-` and `_`."""
+    return re.sub(r"[^A-Za-z0-9_-]", "_", key)

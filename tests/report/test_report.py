@@ -24,6 +24,7 @@ import pytest
 
 from cli.report import add_commands
 from optimizer.options import SolveOptions
+from optimizer.report.drawing import svg_markup
 from optimizer.report.inputs import Report, ReportInputError, plan_context, read_plan
 from optimizer.report.render import (
     build_plan_report,
@@ -235,6 +236,26 @@ def test_the_charts_show_the_plan_s_own_numbers(baseline: Any, page: Node) -> No
     licence = plan["licences"][0]
     assert f"{licence['used'] / licence['quantity']:.0%}" in found["licences"].content()
     assert "ndfeb_hc safety stock" in found["inventory"].content()
+
+
+def test_caps_and_safety_stocks_are_drawn_above_their_series(baseline_report: Report) -> None:
+    """CN runs at its 80 % cap and every stock at its safety stock: in SVG, what comes later
+    is painted on top, so each limit's group must follow its series' group."""
+    svg = {c.id: svg_markup(c) for c in baseline_report.charts}
+    for chart_id, limit, series, key in (
+        ("origin-share", "cap", "share", "CN"),
+        ("inventory", "safety", "stock", "ndfeb_hc"),
+    ):
+        drawn_line = svg[chart_id].index(f'id="{chart_id}-{series}-{key}"')
+        assert svg[chart_id].index(f'id="{chart_id}-{limit}-{key}"') > drawn_line, chart_id
+
+
+def test_the_flows_caption_says_why_a_share_can_exceed_its_cap(page: Node) -> None:
+    """82 % of consumption beside an 80 % cap: consumption counts the opening stock."""
+    flows = figures(page)["flows"].content()
+    assert "includes the opening stock" in flows and "CN at 80%" in flows
+    shares = figures(page)["origin-share"].content()
+    assert "enlarges the origins that stay below 10%" in shares
 
 
 def test_without_the_scenario_no_cap_is_drawn(baseline: Any) -> None:

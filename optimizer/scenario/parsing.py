@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from typing import TYPE_CHECKING, Any
 
 from pydantic import ValidationError
@@ -17,22 +17,54 @@ from optimizer.scenario.schema import (
     SCALAR_TAG,
     Scenario,
 )
-from optimizer.scenario.validation import check_scenario
+from optimizer.scenario.validation import check_scenario, readable_view
 
 if TYPE_CHECKING:
     import yaml
 
 
-def parse_scenario(document: Any) -> Scenario:
-    """Validate a decoded document (shape, then domain rules); raise ScenarioError."""
+def parse_scenario(document: Any, unread: Collection[str] = ()) -> Scenario:
+    """Validate a decoded document; raise ScenarioError with every problem it has.
+
+    The schema and the domain rules both run: where the schema refuses values, the
+    rules check the rest of the document (docs/model-notes.md, "Validation order").
+    `unread` holds the pointers of values a reader could not give and has reported
+    itself (a workbook's bad cells): they are neither missing nor checked.
+    """
     try:
         scenario = Scenario.model_validate(document)
     except ValidationError as exc:
-        raise ScenarioError([_problem_from_pydantic(e) for e in exc.errors()]) from None
-    problems = check_scenario(scenario)
+        raise ScenarioError(_every_problem(document, exc.errors(), unread)) from None
+    problems = check_scenario(readable_view(document, unread) if unread else scenario)
     if problems:
         raise ScenarioError(problems)
     return scenario
+
+
+def _every_problem(document: Any, errors: list[Any], unread: Collection[str]) -> list[Problem]:
+    """The schema's problems, then the domain rules' on what the schema did not refuse."""
+    shape = [_problem_from_pydantic(e) for e in errors]
+    refused = {p.pointer for p in shape}.union(unread)
+    shape = [p for p in shape if not _under(p.pointer, unread)]
+    if not isinstance(document, dict):  # nothing to read the rules from
+        return shape
+    problems, said = [], set()
+    for problem in shape + check_scenario(readable_view(document, refused)):
+        if (problem.pointer, problem.rule) not in said:
+            said.add((problem.pointer, problem.rule))
+            problems.append(problem)
+    return problems
+
+
+def _under(where: str, unread: Collection[str]) -> bool:
+    """`where` or a value holding it is in `unread`."""
+    while unread:
+        if where in unread:
+            return True
+        if not where:
+            return False
+        where = where.rsplit("/", 1)[0]
+    return False
 
 
 def decode(text: str, yaml_syntax: bool = False) -> Any:

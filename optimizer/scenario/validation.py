@@ -1,12 +1,22 @@
-"""The domain pass of MODEL.md §1: rules that span fields of a well-shaped scenario.
+"""The domain pass of MODEL.md §1: rules that span fields of a scenario.
 
 Each check returns the problems it finds; `check_scenario` gathers them all so that
-an analyst sees every mistake at once rather than one per attempt.
+an analyst sees every mistake at once rather than one per attempt. The rules run on a
+validated `Scenario` or, when the schema refused parts of the document, on
+`readable_view` of it: the same fields, with what the schema refused read as `UNREAD`,
+which every rule skips (docs/model-notes.md, "Validation order").
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Sequence
+from collections.abc import Collection, Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from functools import cache
+from types import SimpleNamespace
+from typing import Any, get_args, get_origin
+
+from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 
 from optimizer.errors import Problem, pointer
 from optimizer.scenario.schema import Scenario
@@ -32,7 +42,7 @@ def check_scenario(sc: Scenario) -> list[Problem]:
 def _duplicates(values: Iterable[str]) -> Iterator[tuple[int, str]]:
     seen: set[str] = set()
     for i, v in enumerate(values):
-        if v in seen:
+        if v in seen and v is not UNREAD:
             yield i, v
         seen.add(v)
 
@@ -49,23 +59,30 @@ def _unique_periods(sc: Scenario) -> Iterator[Problem]:
         yield Problem(pointer("periods", i), v, "period labels must be unique")
 
 
-def _missing(ref: str, known: set[str], where: str, kind: str) -> Iterator[Problem]:
-    if ref not in known:
-        yield Problem(where, ref, f"must be the id of one of the scenario's {kind}")
+def _missing(ref: str, known: set[str], kind: str, *where: object) -> Iterator[Problem]:
+    # An unread reference, or an unread id it might have named, is not reported. The
+    # pointer is made only for a problem: these run once per reference.
+    if ref not in known and ref is not UNREAD and UNREAD not in known:
+        yield Problem(pointer(*where), ref, f"must be the id of one of the scenario's {kind}")
+
+
+def _not_a_period(label: str, periods: set[str], *where: object) -> Iterator[Problem]:
+    if label not in periods and label is not UNREAD and UNREAD not in periods:
+        yield Problem(pointer(*where), label, "must be one of the scenario's periods")
 
 
 def _country_references(sc: Scenario) -> Iterator[Problem]:
     countries = {c.id for c in sc.countries}
     for i, s in enumerate(sc.suppliers):
-        yield from _missing(s.country, countries, pointer("suppliers", i, "country"), "countries")
+        yield from _missing(s.country, countries, "countries", "suppliers", i, "country")
         if s.origin is not None:
-            yield from _missing(s.origin, countries, pointer("suppliers", i, "origin"), "countries")
+            yield from _missing(s.origin, countries, "countries", "suppliers", i, "origin")
     for i, k in enumerate(sc.plants):
-        yield from _missing(k.country, countries, pointer("plants", i, "country"), "countries")
+        yield from _missing(k.country, countries, "countries", "plants", i, "country")
     for i, p in enumerate(sc.products):
         for origin in p.initial_inventory:
-            where = pointer("products", i, "initial_inventory", origin)
-            yield from _missing(origin, countries, where, "countries (an origin)")
+            kind = "countries (an origin)"
+            yield from _missing(origin, countries, kind, "products", i, "initial_inventory", origin)
 
 
 def _offer_references(sc: Scenario) -> Iterator[Problem]:
@@ -74,27 +91,30 @@ def _offer_references(sc: Scenario) -> Iterator[Problem]:
         for i, owner in enumerate(getattr(sc, field)):
             offered = [o.product for o in owner.offers]
             for j, o in enumerate(owner.offers):
-                where = pointer(field, i, "offers", j, "product")
-                yield from _missing(o.product, products, where, "products")
+                yield from _missing(
+                    o.product, products, "products", field, i, "offers", j, "product"
+                )
             for j, v in _duplicates(offered):
                 where = pointer(field, i, "offers", j, "product")
                 yield Problem(where, v, "at most one offer per product")
 
 
-def _length(value: float | Sequence[float] | None, n: int, where: str) -> Iterator[Problem]:
+def _length(value: float | Sequence[float] | None, n: int, *where: object) -> Iterator[Problem]:
     if isinstance(value, list) and len(value) != n:
         rule = f"a per-period list needs exactly one value per period ({n}), got {len(value)}"
-        yield Problem(where, value, rule)
+        yield Problem(pointer(*where), value, rule)
 
 
 def _per_period_lengths(sc: Scenario) -> Iterator[Problem]:
+    if sc.periods is UNREAD:  # no count to hold the lists to
+        return
     n = len(sc.periods)
     for i, s in enumerate(sc.suppliers):
-        yield from _length(s.capacity, n, pointer("suppliers", i, "capacity"))
-        yield from _length(s.price_index, n, pointer("suppliers", i, "price_index"))
+        yield from _length(s.capacity, n, "suppliers", i, "capacity")
+        yield from _length(s.price_index, n, "suppliers", i, "price_index")
     for i, k in enumerate(sc.plants):
-        yield from _length(k.capacity, n, pointer("plants", i, "capacity"))
-    yield from _length(sc.policy.budget, n, pointer("policy", "budget"))
+        yield from _length(k.capacity, n, "plants", i, "capacity")
+    yield from _length(sc.policy.budget, n, "policy", "budget")
 
 
 def _licence_references(sc: Scenario) -> Iterator[Problem]:
@@ -103,20 +123,19 @@ def _licence_references(sc: Scenario) -> Iterator[Problem]:
     periods = set(sc.periods)
     for i, lic in enumerate(sc.licences):
         for j, s in enumerate(lic.suppliers):
-            yield from _missing(s, suppliers, pointer("licences", i, "suppliers", j), "suppliers")
+            yield from _missing(s, suppliers, "suppliers", "licences", i, "suppliers", j)
         for j, p in enumerate(lic.products or []):
-            yield from _missing(p, products, pointer("licences", i, "products", j), "products")
+            yield from _missing(p, products, "products", "licences", i, "products", j)
         for j, t in enumerate(lic.periods or []):
-            if t not in periods:
-                yield Problem(
-                    pointer("licences", i, "periods", j), t, "must be one of the scenario's periods"
-                )
+            yield from _not_a_period(t, periods, "licences", i, "periods", j)
 
 
 def _plant_rules(sc: Scenario) -> Iterator[Problem]:
+    if sc.periods is UNREAD:
+        return
     n = len(sc.periods)
     for i, k in enumerate(sc.plants):
-        if not k.existing and k.earliest_build >= n:
+        if k.existing is False and k.earliest_build is not UNREAD and k.earliest_build >= n:
             rule = f"earliest_build is a 0-based period index and must be below the number of periods ({n})"
             yield Problem(pointer("plants", i, "earliest_build"), k.earliest_build, rule)
 
@@ -127,14 +146,11 @@ def _demand_rows(sc: Scenario) -> Iterator[Problem]:
     periods = set(sc.periods)
     seen: set[tuple[str, str, str]] = set()
     for i, d in enumerate(sc.demand):
-        yield from _missing(d.product, products, pointer("demand", i, "product"), "products")
-        yield from _missing(d.sector, sectors, pointer("demand", i, "sector"), "sectors")
-        if d.period not in periods:
-            yield Problem(
-                pointer("demand", i, "period"), d.period, "must be one of the scenario's periods"
-            )
+        yield from _missing(d.product, products, "products", "demand", i, "product")
+        yield from _missing(d.sector, sectors, "sectors", "demand", i, "sector")
+        yield from _not_a_period(d.period, periods, "demand", i, "period")
         key = (d.product, d.sector, d.period)
-        if key in seen:
+        if key in seen and UNREAD not in key:
             rule = "at most one demand row per (product, sector, period)"
             yield Problem(pointer("demand", i), list(key), rule)
         seen.add(key)
@@ -143,5 +159,98 @@ def _demand_rows(sc: Scenario) -> Iterator[Problem]:
 def _policy_references(sc: Scenario) -> Iterator[Problem]:
     countries = {c.id for c in sc.countries}
     for origin in sc.policy.max_origin_share:
-        where = pointer("policy", "max_origin_share", origin)
-        yield from _missing(origin, countries, where, "countries (an origin)")
+        where = ("policy", "max_origin_share", origin)
+        yield from _missing(origin, countries, "countries (an origin)", *where)
+
+
+# ---------------------------------------------------------------------------- tolerant reading
+
+
+class _Unread:
+    """A value the schema refused (or a workbook cell that could not be read): rules skip it.
+
+    A field of it is itself and iterating over it gives itself once, so an unread entry
+    or list reads, wherever a rule looks, as one unknown value: its ids make every
+    reference to that list unverifiable rather than wrongly unknown.
+    """
+
+    __slots__ = ()
+
+    def __getattr__(self, name: str) -> _Unread:
+        return self
+
+    def __iter__(self) -> Iterator[_Unread]:
+        yield self
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __repr__(self) -> str:
+        return "UNREAD"
+
+
+UNREAD: Any = _Unread()
+
+
+def readable_view(document: dict[str, Any], unread: Collection[str]) -> Any:
+    """The document as `check_scenario` reads a Scenario, with `unread` pointers as UNREAD.
+
+    Absent fields take the schema's defaults; `unread` holds the pointers of every value
+    the schema refused (a value under one of them is unread too).
+    """
+    return _Reading(set(unread)).entry(Scenario, document, "")
+
+
+@dataclass(frozen=True)
+class _Field:
+    name: str
+    info: FieldInfo
+    nested: type[BaseModel] | None  # the model the field holds, if any
+    listed: bool  # a list of them
+
+
+@cache
+def _fields(model: type[BaseModel]) -> tuple[_Field, ...]:
+    out = []
+    for name, info in model.model_fields.items():
+        listed = get_origin(info.annotation) is list
+        inner = get_args(info.annotation)[0] if listed else info.annotation
+        nested = inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
+        out.append(_Field(name, info, nested, listed and nested is not None))
+    return tuple(out)
+
+
+class _Reading:
+    def __init__(self, unread: set[str]):
+        self.unread = unread
+        # Every value holding an unread one: below any other, everything is read.
+        self.holders = {p[:i] for p in unread for i, c in enumerate(p) if c == "/"}
+
+    def entry(self, model: type[BaseModel], raw: Any, at: str) -> Any:
+        if at in self.unread or not isinstance(raw, dict):
+            return UNREAD
+        fields = {}
+        for f in _fields(model):
+            where = f"{at}/{f.name}"  # field names need no escaping
+            if where in self.unread:
+                fields[f.name] = UNREAD
+            elif f.name in raw:
+                fields[f.name] = self.value(f, raw[f.name], where)
+            elif f.info.is_required():
+                fields[f.name] = UNREAD
+            else:
+                fields[f.name] = f.info.get_default(call_default_factory=True)
+        return SimpleNamespace(**fields)
+
+    def value(self, f: _Field, raw: Any, at: str) -> Any:
+        if f.nested is not None and not f.listed:
+            return self.entry(f.nested, raw, at)
+        if f.nested is not None:
+            if not isinstance(raw, list):
+                return UNREAD
+            return [self.entry(f.nested, v, f"{at}/{i}") for i, v in enumerate(raw)]
+        if isinstance(raw, list) and at in self.holders:
+            return [UNREAD if f"{at}/{i}" in self.unread else v for i, v in enumerate(raw)]
+        if isinstance(raw, dict):  # keyed by origin: a key that is not text is unread
+            return {k if isinstance(k, str) else UNREAD: v for k, v in raw.items()}
+        return raw

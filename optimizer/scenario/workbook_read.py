@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -55,6 +56,11 @@ class _Reader:
     problems: list[Problem] = field(default_factory=list)
     places: dict[str, str] = field(default_factory=dict)  # JSON pointer → sheet and cell
     periods: list[str] = field(default_factory=list)
+    # Pointers of fields left out because a problem above already says why: validation
+    # neither calls them missing nor checks what depends on them.
+    unread: set[str] = field(default_factory=set)
+    absent: dict[str, set[str]] = field(default_factory=dict)  # sheet → required columns lacking
+    all_periods_read: bool = False
 
     def complain(self, place: str, where: str, value: Any, rule: str) -> None:
         self.problems.append(Problem(where, value, f"{place}: {rule}"))
@@ -100,9 +106,9 @@ class _Reader:
             return None
         if not label.endswith("]") or base not in columns or not columns[base].per_period:
             return f"unknown column; the columns of this sheet are {', '.join(columns)}"
-        if label[:-1] not in self.periods:
+        if label[:-1] not in self.periods and self.all_periods_read:
             return f"no period '{label[:-1]}' on sheet 'periods'"
-        return None
+        return None  # a label that could not be read may be this one: its cells go unread
 
     def check_unnamed(self, sheet: str, names: tuple[Any, ...], body: list, where: str) -> None:
         """A value under a blank header cell: once per column, at its first such cell."""
@@ -122,10 +128,17 @@ class _Reader:
             if has_rows and column.required and column.name not in present:
                 rule = f"no column '{column.name}' (row 1 holds the column names)"
                 self.complain(f"sheet '{sheet}'", where, None, rule)
+                self.absent.setdefault(sheet, set()).add(column.name)
 
-    def value(self, row: _Row, column: str, kind: str, where: str) -> Any:
-        """The converted cell, or MISSING when blank or wrong (the problem is recorded)."""
+    def value(self, row: _Row, column: str, kind: str, where: str, field: bool = True) -> Any:
+        """The converted cell, or MISSING when blank or wrong (the problem is recorded).
+
+        `field`: `where` is the field the cell fills (not the list or sheet it belongs
+        to), so a wrong cell or a lacking column leaves that field unread.
+        """
         if column not in row.cells:
+            if field and column in self.absent.get(row.sheet, ()):
+                self.unread.add(where)
             return MISSING
         raw, place = row.cells[column]
         self.places[where] = place
@@ -133,6 +146,8 @@ class _Reader:
             return CONVERT[kind](raw)
         except BadCell as exc:
             self.complain(place, where, _shown(raw), str(exc))
+            if field:
+                self.unread.add(where)
             return MISSING
 
     def per_period(self, row: _Row, name: str, where: str) -> Any:
@@ -144,14 +159,19 @@ class _Reader:
         if name in row.cells:
             rule = f"give {name} in column '{name}' or in its per-period columns, not both"
             self.complain(row.cells[name][1], where, None, rule)
+            self.unread.add(where)
             return MISSING
         if len(given) < len(split):
             lacking = ", ".join(p for t, p in enumerate(self.periods) if t not in given)
             self.complain(row.place, where, None, f"{name} has no value for period(s) {lacking}")
+            self.unread.add(where)
             return MISSING
         self.places[where] = row.place
         values = [self.value(row, header, NUMBER, f"{where}/{t}") for t, header in enumerate(split)]
-        return MISSING if any(v is MISSING for v in values) else values
+        if any(v is MISSING for v in values):
+            self.unread.add(where)
+            return MISSING
+        return values
 
     def record(self, row: _Row, columns: tuple[Column, ...], where: str) -> dict[str, Any]:
         """One entry: every filled column, converted, keyed by its field name."""
@@ -180,7 +200,10 @@ def _shown(v: Any) -> Any:
 
 def read_workbook(path: str | Path) -> dict[str, Any]:
     """The scenario document a workbook spells; ScenarioError for a malformed workbook."""
-    return _read(path)[0]
+    document, reader = _read(path)
+    if reader.problems:
+        raise ScenarioError(reader.problems)
+    return document
 
 
 def scenario_from_workbook(path: str | Path) -> Scenario:
@@ -189,23 +212,43 @@ def scenario_from_workbook(path: str | Path) -> Scenario:
 
 
 def validated(path: str | Path) -> tuple[dict[str, Any], Scenario]:
-    document, places = _read(path)
+    """The document and its scenario; ScenarioError with the workbook's every problem.
+
+    The cells that could not be read are left out of the document and marked unread, so
+    the scenario's own rules still check every other cell.
+    """
+    document, reader = _read(path)
     try:
-        return document, parse_scenario(document)
+        scenario = parse_scenario(document, reader.unread)
     except ScenarioError as exc:
-        raise ScenarioError([_located(p, places) for p in exc.problems]) from None
+        located = _once_per_cell(exc.problems, reader.places)
+        raise ScenarioError(reader.problems + located) from None
+    if reader.problems:
+        raise ScenarioError(reader.problems)
+    return document, scenario
 
 
-def _located(problem: Problem, places: dict[str, str]) -> Problem:
-    where = problem.pointer
-    while where and where not in places:  # the nearest cell or row that holds the value
-        where = where.rsplit("/", 1)[0]
-    if where not in places:
-        return problem
-    return Problem(problem.pointer, problem.value, f"{places[where]}: {problem.rule}")
+def _once_per_cell(problems: list[Problem], places: dict[str, str]) -> list[Problem]:
+    """Each problem named by its cell, once: a wide demand row's cell fills several rows."""
+    said: set[tuple[str, str, str]] = set()
+    out = []
+    for p in problems:
+        place = _place(p.pointer, places)
+        key = (place or p.pointer, p.rule, json.dumps(p.value, sort_keys=True, default=str))
+        if key not in said:
+            said.add(key)
+            out.append(Problem(p.pointer, p.value, f"{place}: {p.rule}") if place else p)
+    return out
 
 
-def _read(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
+def _place(pointer: str, places: dict[str, str]) -> str | None:
+    """The nearest cell or row that holds the value at `pointer`."""
+    while pointer and pointer not in places:
+        pointer = pointer.rsplit("/", 1)[0]
+    return places.get(pointer)
+
+
+def _read(path: str | Path) -> tuple[dict[str, Any], _Reader]:
     with warnings.catch_warnings():  # openpyxl's notes on Excel extras it ignores anyway
         warnings.simplefilter("ignore")
         try:
@@ -218,9 +261,7 @@ def _read(path: str | Path) -> tuple[dict[str, Any], dict[str, str]]:
             document = _document(reader)
         finally:
             book.close()
-    if reader.problems:
-        raise ScenarioError(reader.problems)
-    return document, reader.places
+    return document, reader
 
 
 def _document(r: _Reader) -> dict[str, Any]:
@@ -247,7 +288,7 @@ def _document(r: _Reader) -> dict[str, Any]:
 def _scenario_fields(r: _Reader) -> dict[str, Any]:
     doc: dict[str, Any] = {}
     for row in r.rows("scenario", ""):
-        name = r.value(row, "field", TEXT, "")
+        name = r.value(row, "field", TEXT, "", field=False)
         if name in SCENARIO_FIELDS and name not in doc:
             value = r.value(row, "value", TEXT, pointer(name))
             if value is not MISSING:
@@ -262,6 +303,9 @@ def _periods(r: _Reader) -> list[str]:
     rows = r.rows("periods", "/periods")
     labels = [r.value(row, "period", TEXT, pointer("periods", i)) for i, row in enumerate(rows)]
     r.periods = [label for label in labels if label is not MISSING]
+    r.all_periods_read = len(r.periods) == len(labels) and "periods" not in r.absent
+    if not r.all_periods_read:  # the labels' count and names are not known: none is checked
+        r.unread.add("/periods")
     return r.periods
 
 
@@ -271,13 +315,15 @@ def _link_rows(r: _Reader, sheet: str, link: LinkSheet, owners: list[dict[str, A
     index: dict[Any, int] = {}
     for i, entry in enumerate(owners):
         index.setdefault(entry.get("id"), i)
+    # An owner whose id cell could not be read may be the one a row names.
+    all_ids_read = all(pointer(link.owners, i, "id") not in r.unread for i in range(len(owners)))
     for row in r.rows(sheet, pointer(link.owners)):
-        owner = r.value(row, owner_col.name, TEXT, pointer(link.owners))
+        owner = r.value(row, owner_col.name, TEXT, pointer(link.owners), field=False)
         if owner not in index:
-            if owner is not MISSING:
+            if owner is not MISSING and all_ids_read:
                 rule = f"no {owner_col.name} '{owner}' on sheet '{link.owners}'"
                 r.complain(row.cells[owner_col.name][1], pointer(link.owners), owner, rule)
-            elif owner_col.name not in row.cells:
+            elif owner_col.name not in row.cells and owner_col.name not in r.absent.get(sheet, ()):
                 r.complain(row.place, pointer(link.owners), None, f"names no {owner_col.name}")
             continue
         where = pointer(link.owners, index[owner])
@@ -290,9 +336,9 @@ def _link_rows(r: _Reader, sheet: str, link: LinkSheet, owners: list[dict[str, A
 
 def _stock_row(r: _Reader, row: _Row, product: dict[str, Any], where: str) -> None:
     stock = product.setdefault("initial_inventory", {})
-    origin = r.value(row, "origin", TEXT, where)
+    origin = r.value(row, "origin", TEXT, where, field=False)
     if origin is MISSING:
-        if "origin" not in row.cells:
+        if "origin" not in row.cells and "origin" not in r.absent.get(row.sheet, ()):
             r.complain(row.place, where, None, "names no origin")
         return
     if origin in stock:
@@ -314,8 +360,10 @@ def _demand(r: _Reader) -> list[dict[str, Any]]:
         first = pointer("demand", len(out))
         pair = {k: r.value(row, k, TEXT, f"{first}/{k}") for k in ("product", "sector")}
         pair = {k: v for k, v in pair.items() if v is not MISSING}
-        split = [(t, f"quantity[{p}]") for t, p in enumerate(r.periods)]
-        split = [(t, header) for t, header in split if header in row.cells]
+        lost = [k for k in ("product", "sector") if f"{first}/{k}" in r.unread]
+        # A label given twice on sheet 'periods' is one column here, read once.
+        columns = {f"quantity[{p}]": t for t, p in reversed(list(enumerate(r.periods)))}
+        split = sorted((t, header) for header, t in columns.items() if header in row.cells)
         if split and ("quantity" in row.cells or "period" in row.cells):
             rule = "give quantity and period, or quantity[<period>] columns, not both"
             r.complain(row.place, first, None, rule)
@@ -326,6 +374,7 @@ def _demand(r: _Reader) -> list[dict[str, Any]]:
             quantity = r.value(row, header, NUMBER, f"{where}/quantity")
             r.places.update({where: row.place, f"{where}/period": row.cells[header][1]})
             r.places.update({f"{where}/{k}": row.cells[k][1] for k in pair})
+            r.unread.update(f"{where}/{k}" for k in lost)  # each row the cells spell lacks it
             out.append({**pair, "period": r.periods[t], "quantity": quantity})
             if quantity is MISSING:  # its problem is recorded; keep the later rows' pointers
                 del out[-1]["quantity"]
@@ -335,8 +384,8 @@ def _demand(r: _Reader) -> list[dict[str, Any]]:
 def _policy(r: _Reader) -> dict[str, Any]:
     policy: dict[str, Any] = {}
     for row in r.rows("policy", "/policy"):
-        setting = r.value(row, "setting", TEXT, "/policy")
-        origin = r.value(row, "origin", TEXT, "/policy")
+        setting = r.value(row, "setting", TEXT, "/policy", field=False)
+        origin = r.value(row, "origin", TEXT, "/policy", field=False)
         per_origin = setting == "max_origin_share" and origin is not MISSING
         where = pointer("policy", *((setting, origin) if per_origin else (setting,)))
         reason = _policy_row_problem(setting, origin, policy)

@@ -32,9 +32,11 @@ def add_commands(sub: Any) -> None:
         help="solve a grid or Monte Carlo sample of what-if shocks on one scenario",
         description="Expand a sweep spec (JSON or YAML: base scenario, shock axes, grid or "
         "seeded Monte Carlo) into members, solve each from the previous basis, and report "
-        "one row per member with statistics (mean, P5/P50/P95 of cost and shortage).",
+        "one row per member with statistics (mean, P5/P50/P95 of cost and shortage). "
+        "Every field of the spec, the shock kinds and the result: docs/sweeps.md; "
+        "examples to copy: instances/sweeps/.",
     )
-    s.add_argument("spec", help="sweep spec (.json, .yaml or .yml)")
+    s.add_argument("spec", help="sweep spec (.json, .yaml or .yml; see docs/sweeps.md)")
     s.add_argument("--out", metavar="RESULT.json", help="write the result here (default stdout)")
     s.add_argument("--csv", metavar="TABLE.csv", help="also write the comparison table as CSV")
     s.add_argument("--workers", type=int, metavar="N", help="processes (default: the spec's)")

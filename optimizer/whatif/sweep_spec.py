@@ -1,5 +1,6 @@
 """The sweep spec (base scenario, shock axes, grid or Monte Carlo) and its expansion into
-members; solving them is `sweep.py`, whose docstring shows a spec."""
+members; solving them is `sweep.py`. Every field, with units and defaults, is documented
+in docs/sweeps.md, and instances/sweeps/ holds examples."""
 
 from __future__ import annotations
 

@@ -13,6 +13,7 @@ import json
 import sys
 from pathlib import Path
 
+from cli.database import add_commands as add_database_commands
 from cli.exit_status import EXIT_INVALID, EXIT_OK, OptionError, exit_status
 from cli.insight import add_commands as add_insight_commands
 from cli.report import add_commands as add_report_commands
@@ -85,6 +86,7 @@ def _parser() -> argparse.ArgumentParser:
     add_insight_commands(sub)
     add_report_commands(sub)
     add_service_commands(sub)
+    add_database_commands(sub)
     return top
 
 

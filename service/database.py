@@ -6,14 +6,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from sqlalchemy import Column, Connection, Engine, create_engine, event, inspect, text
-
-from .tables import api_keys, metadata
+from sqlalchemy import Connection, Engine, create_engine, event, text
 
 SQLITE_BUSY_TIMEOUT_MS = 30_000
-# Columns added to a table after databases had been made with it. Each is nullable, so an
-# existing table gains it with a plain ALTER TABLE and its rows read as before.
-ADDED_COLUMNS: tuple[Column[Any], ...] = (api_keys.c.revoked_at,)
+MIGRATION_LOCK = 0x6D616764  # "magd": the first key of the migrations' advisory lock
 
 
 class Database:
@@ -25,16 +21,23 @@ class Database:
         self.engine = _sqlite_engine(url) if self.is_sqlite else _server_engine(url)
 
     def create_tables(self) -> None:
-        """Create what is missing, columns and indexes added since a table was created
-        included (`create_all` creates whole tables only, and the indexes of new ones).
-        The write transaction makes two processes starting at once on SQLite take turns."""
-        metadata.create_all(self.engine)
+        """Bring the schema to this release's (see `upgrade`): what start-up runs."""
+        self.upgrade()
+
+    def upgrade(self) -> tuple[str | None, str]:
+        """Run the migrations the database lacks (service/migrations), in one write
+        transaction; (revision before, revision after). A new database and one made by
+        an earlier release, with or without a revision, end at the same schema. Processes
+        starting at once take turns: SQLite's write lock, or an advisory lock on
+        PostgreSQL, where a failed migration also leaves nothing half done."""
+        from . import migrations  # Alembic: imported only when the schema is checked
+
         with self.write() as conn:
-            for column in ADDED_COLUMNS:
-                _add_column_if_missing(conn, column)
-            for table in metadata.sorted_tables:
-                for index in table.indexes:
-                    index.create(conn, checkfirst=True)
+            if not self.is_sqlite:
+                conn.exec_driver_sql(
+                    f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK}, hashtext(current_schema()))"
+                )
+            return migrations.upgrade(conn)
 
     @contextmanager
     def read(self) -> Iterator[Connection]:
@@ -60,17 +63,6 @@ class Database:
 
     def dispose(self) -> None:
         self.engine.dispose()
-
-
-def _add_column_if_missing(conn: Connection, column: Column[Any]) -> None:
-    table = column.table.name
-    if column.name in {c["name"] for c in inspect(conn).get_columns(table)}:
-        return
-    # PostgreSQL's transactions do not queue as SQLite's do: a second process that also
-    # found the column missing must not fail once the first has added it.
-    guard = " IF NOT EXISTS" if conn.dialect.name == "postgresql" else ""
-    kind = column.type.compile(dialect=conn.dialect)
-    conn.exec_driver_sql(f"ALTER TABLE {table} ADD COLUMN{guard} {column.name} {kind}")
 
 
 def _server_engine(url: str) -> Engine:

@@ -7,7 +7,7 @@ import threading
 from typing import Any
 
 import pytest
-from sqlalchemy import inspect, select
+from sqlalchemy import select
 
 from service import queries, store
 from service.database import Database
@@ -97,20 +97,6 @@ def test_the_cap_counts_queued_and_running_jobs(db: Database) -> None:
     with pytest.raises(store.TooManyJobs):
         store.submit_job(db, tenant, job, max_unfinished=1)
     store.submit_job(db, tenant, job, max_unfinished=2)
-
-
-def test_create_tables_adds_an_index_missing_from_an_older_database(db: Database) -> None:
-    """Databases made before ix_job_items_job_state gain it on the next start-up."""
-
-    def indexes() -> set[str]:
-        return {ix["name"] for ix in inspect(db.engine).get_indexes("job_items")}
-
-    with db.engine.begin() as conn:
-        conn.exec_driver_sql("DROP INDEX ix_job_items_job_state")
-    assert "ix_job_items_job_state" not in indexes()
-    db.create_tables()
-    assert "ix_job_items_job_state" in indexes()
-    db.create_tables()  # and again: nothing to do, no error
 
 
 def test_a_job_settles_only_when_its_last_item_is_recorded(db: Database) -> None:

@@ -40,7 +40,7 @@ from optimizer.scenario.schema import Scenario
 __all__ = [
     "TABLES", "TERMS", "TINY_KG", "Plan", "Terms", "cost_terms", "drop_idle_contracts",
     "empty_plan", "error_plan", "model_size", "objective_of", "outcome_plan", "round_binaries",
-    "solution_plan",
+    "settled_plan", "solution_plan",
 ]  # fmt: skip
 
 TINY_KG = 1e-6  # quantities below this are solver noise and left out of the tables
@@ -181,6 +181,20 @@ def solution_plan(
     """The plan of a solution vector: binaries rounded, idle contracts released, terms
     and tables read off (no timings: see `outcome_plan`)."""
     x = drop_idle_contracts(m, round_binaries(m, x))
+    terms = cost_terms(m, x)
+    return Plan(status, terms.objective, terms, mip_gap, **_tables(m, ix, x))
+
+
+def settled_plan(
+    m: LinearModel,
+    ix: ScenarioIndex,
+    x: np.ndarray,
+    status: PlanStatus,
+    mip_gap: float | None = None,
+) -> Plan:
+    """The plan of a solution vector whose binaries are settled elsewhere (one outcome of
+    a hedged plan, whose contracts are shared with outcomes that use them): terms and
+    tables read off as they are, no contract released."""
     terms = cost_terms(m, x)
     return Plan(status, terms.objective, terms, mip_gap, **_tables(m, ix, x))
 

@@ -1,0 +1,324 @@
+"""The hedge document of MODEL.md §6: a base scenario, the outcomes that may follow it
+with their probabilities, the period from which decisions may differ, and the risk
+measure.
+
+`parse_hedge` checks the shape (pydantic, unknown fields refused), the base scenario
+and every outcome's document with the scenario's own rules, and then the rules that tie
+outcomes to base: the same ids in the same lists, only numbers different, the demand of
+periods before `reveal` and the opening stock equal. A rejected document raises
+`ScenarioError` with every problem (pointer, value, rule), as a scenario does.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from optimizer.errors import Problem, ScenarioError, pointer
+from optimizer.scenario.parsing import decode, parse_scenario
+from optimizer.scenario.schema import Scenario
+from optimizer.whatif.shocks import SpecError, apply_shocks, parse_shocks, problems_of
+
+MAX_OUTCOMES = 10_000
+PROBABILITY_TOLERANCE = 1e-9
+ID_LISTS = ("products", "sectors", "countries", "suppliers", "plants", "licences")
+
+Name = Annotated[str, Field(min_length=1, max_length=200, strict=True)]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class OutcomeSpec(_Strict):
+    name: Name = Field(description="Outcome name, unique in the document.")
+    probability: float = Field(gt=0, le=1, allow_inf_nan=False, strict=True)
+    shocks: list[Any] | None = Field(
+        None, description="What-if shocks applied to `base` (the kinds sweeps use)."
+    )
+    scenario: dict[str, Any] | None = Field(None, description="A whole scenario document.")
+
+    @model_validator(mode="after")
+    def _one_source(self) -> OutcomeSpec:
+        if (self.shocks is None) == (self.scenario is None):
+            raise ValueError("give exactly one of `shocks` and `scenario`")
+        return self
+
+
+class Risk(_Strict):
+    alpha: float = Field(0.9, ge=0, lt=1, allow_inf_nan=False, strict=True)
+    weight: float = Field(0.0, ge=0, le=1, allow_inf_nan=False, strict=True)
+
+
+class HedgeSpec(_Strict):
+    name: Name = Field(description="Name of the hedged plan.")
+    base: dict[str, Any] = Field(description="A scenario document (MODEL.md §1).")
+    reveal: Annotated[str, Field(strict=True)] | None = Field(
+        None, description="First period whose decisions may differ by outcome; default first."
+    )
+    outcomes: list[OutcomeSpec] = Field(min_length=1, max_length=MAX_OUTCOMES)
+    risk: Risk = Field(default_factory=Risk)
+
+
+@dataclass(frozen=True)
+class Outcome:
+    name: str
+    probability: float
+    scenario: Scenario
+    document: dict[str, Any]  # the scenario document (base with its shocks, or as given)
+
+
+@dataclass(frozen=True)
+class Hedge:
+    """A validated hedge document: `reveal_at` is the position of `reveal` in the periods."""
+
+    name: str
+    base: Scenario
+    base_document: dict[str, Any]
+    reveal: str
+    reveal_at: int
+    outcomes: tuple[Outcome, ...]
+    alpha: float
+    weight: float
+
+    @property
+    def probabilities(self) -> list[float]:
+        return [o.probability for o in self.outcomes]
+
+
+def load_hedge(path: str | Path) -> Hedge:
+    """Read a hedge document (.json, or .yaml/.yml)."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ScenarioError([Problem("", str(path), f"cannot read hedge file: {exc}")]) from None
+    return parse_hedge(decode(text, yaml_syntax=path.suffix.lower() in (".yaml", ".yml")))
+
+
+def parse_hedge(document: Any) -> Hedge:
+    """A validated hedge, or ScenarioError with every problem of the document."""
+    if not isinstance(document, dict):
+        raise ScenarioError([Problem("", None, "a hedge document must be an object")])
+    try:
+        spec = HedgeSpec.model_validate(document)
+    except ValidationError as exc:
+        raise ScenarioError(problems_of(exc)) from None
+    problems: list[Problem] = []
+    base = _scenario(spec.base, ["base"], problems)
+    if base is None:
+        raise ScenarioError(problems)
+    reveal = spec.reveal if spec.reveal is not None else base.periods[0]
+    if reveal not in base.periods:
+        problems.append(Problem("/reveal", reveal, "not a period label of `base`"))
+    problems += _name_and_probability_problems(spec)
+    outcomes = []
+    for i, item in enumerate(spec.outcomes):
+        outcome = _outcome(spec.base, item, i, problems)
+        if outcome is not None:
+            outcomes.append(outcome)
+            if reveal in base.periods:
+                problems += _tie_problems(base, outcome, item, i, base.periods.index(reveal))
+    if problems:
+        raise ScenarioError(problems)
+    return Hedge(
+        spec.name,
+        base,
+        spec.base,
+        reveal,
+        base.periods.index(reveal),
+        tuple(outcomes),
+        spec.risk.alpha,
+        spec.risk.weight,
+    )
+
+
+def _scenario(doc: Any, where: list[object], problems: list[Problem]) -> Scenario | None:
+    try:
+        return parse_scenario(doc)
+    except ScenarioError as exc:
+        problems += [_under(p, where) for p in exc.problems]
+        return None
+
+
+def _under(problem: Problem, where: list[object]) -> Problem:
+    return Problem(pointer(*where) + problem.pointer, problem.value, problem.rule)
+
+
+def _name_and_probability_problems(spec: HedgeSpec) -> Iterator[Problem]:
+    first: dict[str, int] = {}
+    for i, o in enumerate(spec.outcomes):
+        if o.name in first:
+            yield Problem(
+                pointer("outcomes", i, "name"),
+                o.name,
+                f"outcome names must be unique: also /outcomes/{first[o.name]}/name",
+            )
+        first.setdefault(o.name, i)
+    total = math.fsum(o.probability for o in spec.outcomes)
+    if abs(total - 1) > PROBABILITY_TOLERANCE:
+        yield Problem("/outcomes", total, "the probabilities must sum to 1 (within 1e-9)")
+
+
+def _outcome(
+    base_doc: dict[str, Any], item: OutcomeSpec, i: int, problems: list[Problem]
+) -> Outcome | None:
+    if item.scenario is not None:
+        sc = _scenario(item.scenario, ["outcomes", i, "scenario"], problems)
+        return None if sc is None else Outcome(item.name, item.probability, sc, item.scenario)
+    where = ["outcomes", i, "shocks"]
+    try:
+        doc = apply_shocks(base_doc, parse_shocks(item.shocks, where), where)
+    except SpecError as exc:
+        problems += exc.problems
+        return None
+    found: list[Problem] = []
+    sc = _scenario(doc, ["outcomes", i, "shocks"], found)
+    problems += [
+        Problem(p.pointer, p.value, f"after the shocks, the scenario at {p.pointer}: {p.rule}")
+        for p in found
+    ]
+    return None if sc is None else Outcome(item.name, item.probability, sc, doc)
+
+
+# -- the rules that tie an outcome to base --------------------------------------------------
+def _tie_problems(
+    base: Scenario, outcome: Outcome, item: OutcomeSpec, i: int, reveal_at: int
+) -> list[Problem]:
+    by_shocks = item.shocks is not None
+    at: list[object] = ["outcomes", i, "shocks" if by_shocks else "scenario"]
+    sc = outcome.scenario
+    problems = list(_id_problems(base, sc, at, by_shocks))
+    if problems:  # the comparisons below align items by id
+        return problems
+    if sc.periods != base.periods:
+        problems.append(
+            Problem(pointer(*at, "periods"), sc.periods, "the periods must be base's, in order")
+        )
+        return problems
+    problems += _structure_problems(base.model_dump(), sc.model_dump(), at, by_shocks)
+    problems += _early_demand_problems(base, sc, at, reveal_at, by_shocks)
+    problems += _initial_inventory_problems(base, sc, at)
+    return problems
+
+
+def _id_problems(
+    base: Scenario, sc: Scenario, at: list[object], by_shocks: bool
+) -> Iterator[Problem]:
+    for field in ID_LISTS:
+        have = {x.id for x in getattr(base, field)}
+        got = {x.id for x in getattr(sc, field)}
+        for id_ in sorted(got - have):
+            rule = (
+                f"the shocks add {field[:-1]} {id_!r}: every outcome holds base's ids; "
+                f"give it in `base` (with quantity 0) and change only its numbers here"
+                if by_shocks
+                else f"{field[:-1]} {id_!r} is not in `base`: every outcome holds base's ids; "
+                f"give it in `base` (with quantity 0)"
+            )
+            yield Problem(pointer(*at) if by_shocks else pointer(*at, field), id_, rule)
+        for id_ in sorted(have - got):
+            rule = (
+                f"the shocks remove {field[:-1]} {id_!r}: every outcome holds base's ids; "
+                f"keep it and set its quantity to 0 (e.g. revoke_licence without `remove`)"
+                if by_shocks
+                else f"{field[:-1]} {id_!r} of `base` is missing: every outcome holds base's "
+                f"ids; give it with quantity 0"
+            )
+            yield Problem(pointer(*at) if by_shocks else pointer(*at, field), id_, rule)
+
+
+def _numeric(value: Any) -> bool:
+    """Numbers (and what holds only numbers: per-period lists, caps by origin, absent
+    values) may differ between outcomes."""
+    if value is None or (isinstance(value, int | float) and not isinstance(value, bool)):
+        return True
+    if isinstance(value, list):
+        return all(_numeric(v) for v in value)
+    if isinstance(value, dict):
+        return all(_numeric(v) for v in value.values())
+    return False
+
+
+def _structure_problems(
+    base: Any, got: Any, at: list[object], by_shocks: bool
+) -> Iterator[Problem]:
+    """Every non-numeric difference (a supplier's country, a licence's cover, a sector's
+    tags, the products offered…); items of id lists and offers are matched by id/product."""
+    if _numeric(base) and _numeric(got):
+        return
+    if isinstance(base, dict) and isinstance(got, dict):
+        for key in base:
+            if key in ("demand", "name", "initial_inventory"):
+                continue  # the name may differ; demand and stock have their own rules
+            yield from _structure_problems(base[key], got.get(key), [*at, key], by_shocks)
+        return
+    if isinstance(base, list) and isinstance(got, list) and base and isinstance(base[0], dict):
+        key = "id" if "id" in base[0] else "product"
+        mine = {x[key]: x for x in got}
+        if set(mine) != {x[key] for x in base}:
+            yield Problem(
+                pointer(*at),
+                sorted(mine),
+                f"must list the same {key}s as base's, only numbers differ",
+            )
+            return
+        for j, x in enumerate(base):
+            yield from _structure_problems(x, mine[x[key]], [*at, j], by_shocks)
+        return
+    same = (
+        sorted(base) == sorted(got)
+        if isinstance(base, list) and isinstance(got, list)
+        else base == got
+    )
+    if not same:
+        yield Problem(
+            pointer(*at),
+            got,
+            f"must equal base's ({base!r}): outcomes differ from base in numbers only",
+        )
+
+
+def _demand_by_key(sc: Scenario) -> dict[tuple[str, str, str], float]:
+    return {(d.product, d.sector, d.period): d.quantity for d in sc.demand if d.quantity}
+
+
+def _early_demand_problems(
+    base: Scenario, sc: Scenario, at: list[object], reveal_at: int, by_shocks: bool
+) -> Iterator[Problem]:
+    early = set(base.periods[:reveal_at])
+    want, got = _demand_by_key(base), _demand_by_key(sc)
+    row = {(d.product, d.sector, d.period): j for j, d in enumerate(sc.demand)}
+    for key in sorted(k for k in set(want) | set(got) if k[2] in early):
+        if want.get(key, 0.0) != got.get(key, 0.0):
+            p, e, t = key
+            where = (
+                pointer(*at) if by_shocks or key not in row else pointer(*at, "demand", row[key])
+            )
+            yield Problem(
+                where,
+                got.get(key, 0.0),
+                f"demand of {p} for {e} in {t}, before reveal, must equal base's "
+                f"({want.get(key, 0.0)}): the shared decisions balance against it",
+            )
+
+
+def _initial_inventory_problems(
+    base: Scenario, sc: Scenario, at: list[object]
+) -> Iterator[Problem]:
+    mine = {p.id: (j, p) for j, p in enumerate(sc.products)}
+    for b in base.products:
+        j, product = mine[b.id]
+        want = {k: v for k, v in b.initial_inventory.items() if v}
+        got = {k: v for k, v in product.initial_inventory.items() if v}
+        if want != got:
+            yield Problem(
+                pointer(*at, "products", j, "initial_inventory"),
+                got,
+                f"must equal base's opening stock ({want}): the shared decisions balance against it",
+            )

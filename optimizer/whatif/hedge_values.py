@@ -1,0 +1,260 @@
+"""What a hedged plan reports (MODEL.md §6): the plan of the extensive form, and the
+values that price it — wait-and-see, EVPI, the value of hedging and the hedge's premium.
+
+- `cvar`: CVaR_alpha of a discrete cost distribution, the mean of its worst (1 - alpha)
+  share (the minimum over eta of eta + Σ p_w max(C_w - eta, 0) / (1 - alpha)).
+- `risk_value`: (1 - weight) · Σ p_w C_w + weight · CVaR, the objective of §6.
+- wait-and-see: `risk_value` of each outcome solved alone; EVPI = objective - that.
+- value of hedging: base solved alone, its here-and-now decisions fixed in every outcome,
+  the rest re-optimised; that objective minus the hedged one. Null, with the outcome that
+  cannot be completed named, when the fixed plan is infeasible in one.
+- premium: base completed with the hedge's here-and-now decisions, minus base alone —
+  what the hedge costs if base is what happens.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Sequence
+from dataclasses import replace
+from typing import Any
+
+import numpy as np
+
+from optimizer.model.plan_types import Plan
+from optimizer.model.status import PlanStatus
+from optimizer.options import SolveOptions
+from optimizer.scenario.schema import Scenario
+from optimizer.whatif.hedge_document import Hedge
+from optimizer.whatif.hedge_form import (
+    FormSolution,
+    SharedValues,
+    build_extensive_form,
+    solve_form,
+)
+
+# differences this close to 0 (relative to the objective) are solver round-off
+ROUND_OFF = 1e-9
+
+
+def cvar(costs: Sequence[float], probabilities: Sequence[float], alpha: float) -> float:
+    """Mean cost of the worst (1 - alpha) probability mass."""
+    c, p = np.asarray(costs, float), np.asarray(probabilities, float)
+    order = np.argsort(-c, kind="stable")
+    c, p = c[order], p[order]
+    tail = 1.0 - alpha
+    before = np.concatenate([[0.0], np.cumsum(p)[:-1]])
+    take = np.clip(np.minimum(p, tail - before), 0.0, None)
+    return float((take * c).sum() / tail)
+
+
+def risk_value(
+    costs: Sequence[float], probabilities: Sequence[float], alpha: float, weight: float
+) -> float:
+    expected = float(np.dot(costs, probabilities))
+    if weight == 0:
+        return expected
+    return (1 - weight) * expected + weight * cvar(costs, probabilities, alpha)
+
+
+def solve_alone(
+    scenario: Scenario,
+    hedge: Hedge,
+    options: SolveOptions,
+    fixed: SharedValues | None = None,
+) -> FormSolution:
+    """One scenario as an extensive form of one outcome (its shared columns optionally
+    fixed): the model of MODEL.md §3, the columns only reordered."""
+    form = build_extensive_form([scenario], [1.0], hedge.reveal_at, hedge.base, fixed=fixed)
+    return solve_form(form, options)
+
+
+def solve_hedged(
+    hedge: Hedge, options: SolveOptions, fixed: SharedValues | None = None
+) -> FormSolution:
+    """The extensive form of the hedge (with its shared columns fixed, when given).
+
+    With weight 1 the objective is the CVaR alone, which leaves the outcomes outside the
+    worst tail free to be anything up to eta: their recourse is then re-optimised with the
+    here-and-now decisions fixed (that lowers no tail cost's bound, so the objective
+    stays optimal), so that every outcome's cost is the least its recourse can do."""
+    scenarios = [o.scenario for o in hedge.outcomes]
+    p = hedge.probabilities
+    form = build_extensive_form(
+        scenarios, p, hedge.reveal_at, hedge.base, hedge.alpha, hedge.weight, fixed
+    )
+    found = solve_form(form, options)
+    if hedge.weight < 1 or not found.has_solution:
+        return found
+    recourse = solve_form(
+        build_extensive_form(scenarios, p, hedge.reveal_at, hedge.base, fixed=found.shared),
+        options,
+    )
+    if not recourse.has_solution:
+        return found
+    return replace(
+        found,
+        plans=recourse.plans,
+        build_s=found.build_s + recourse.build_s,
+        solve_s=found.solve_s + recourse.solve_s,
+    )
+
+
+def hedged_plan(
+    hedge: Hedge, options: SolveOptions | None = None, outcome_plans: bool = False
+) -> dict[str, Any]:
+    """The hedged plan document of MODEL.md §6; every failure is a plan, never a trace."""
+    options = options or SolveOptions()
+    started = time.perf_counter()
+    try:
+        return _hedged_plan(hedge, options, outcome_plans, started)
+    except Exception as exc:  # noqa: BLE001 — every outcome is a plan
+        return {
+            "status": str(PlanStatus.ERROR),
+            "message": f"{type(exc).__name__}: {exc}",
+            "objective": None,
+            "name": hedge.name,
+            "timings": {"total_s": time.perf_counter() - started},
+        }
+
+
+def _hedged_plan(
+    hedge: Hedge, options: SolveOptions, outcome_plans: bool, started: float
+) -> dict[str, Any]:
+    main = solve_hedged(hedge, options)
+    solved = time.perf_counter()
+    doc: dict[str, Any] = {
+        "status": str(main.outcome.status),
+        "name": hedge.name,
+        "currency": hedge.base.currency,
+        "reveal": hedge.reveal,
+        "risk": {"alpha": hedge.alpha, "weight": hedge.weight},
+        "objective": None,
+        "expected_cost": None,
+        "cvar": None,
+        "mip_gap": main.outcome.mip_gap,
+        "here_and_now": {"deliveries": [], "production": [], "contracts": [], "plants_built": []},
+        "outcomes": [],
+        "wait_and_see": None,
+        "evpi": None,
+        "value_of_hedging": None,
+        "value_of_hedging_infeasible_outcome": None,
+        "premium": None,
+    }
+    if not main.has_solution:
+        doc["message"] = main.outcome.message
+        doc["timings"] = _timings(main, started, solved)
+        doc["model"] = _size(main)
+        return doc
+    costs = main.costs
+    p = hedge.probabilities
+    objective = risk_value(costs, p, hedge.alpha, hedge.weight)
+    doc["objective"] = objective
+    doc["expected_cost"] = float(np.dot(costs, p))
+    doc["cvar"] = cvar(costs, p, hedge.alpha)
+    doc["here_and_now"] = _here_and_now(main.plans, hedge.base.periods[: hedge.reveal_at])
+    doc["outcomes"] = [
+        _outcome_row(o.name, o.probability, plan, outcome_plans)
+        for o, plan in zip(hedge.outcomes, main.plans, strict=True)
+    ]
+    doc.update(_prices(hedge, options, main, objective))
+    doc["timings"] = _timings(main, started, solved)
+    doc["model"] = _size(main)
+    return doc
+
+
+def _prices(
+    hedge: Hedge, options: SolveOptions, main: FormSolution, objective: float
+) -> dict[str, Any]:
+    """wait_and_see, evpi, value_of_hedging (or the outcome the base plan cannot meet)
+    and premium."""
+    out: dict[str, Any] = {}
+    alone = [solve_alone(o.scenario, hedge, options) for o in hedge.outcomes]
+    if all(a.has_solution for a in alone):
+        ws = risk_value([a.costs[0] for a in alone], hedge.probabilities, hedge.alpha, hedge.weight)
+        out["wait_and_see"] = ws
+        out["evpi"] = _difference(objective, ws)
+    base = solve_alone(hedge.base, hedge, options)
+    if not base.has_solution:
+        return out
+    fixed = solve_hedged(hedge, options, fixed=base.shared)
+    if fixed.has_solution:
+        unhedged = risk_value(fixed.costs, hedge.probabilities, hedge.alpha, hedge.weight)
+        out["value_of_hedging"] = _difference(unhedged, objective)
+    elif fixed.outcome.status == PlanStatus.INFEASIBLE:
+        out["value_of_hedging_infeasible_outcome"] = _first_infeasible(hedge, options, base.shared)
+    with_hedge = solve_alone(hedge.base, hedge, options, fixed=main.shared)
+    if with_hedge.has_solution:
+        out["premium"] = _difference(with_hedge.costs[0], base.costs[0])
+    return out
+
+
+def _first_infeasible(hedge: Hedge, options: SolveOptions, fixed: SharedValues) -> str | None:
+    for o in hedge.outcomes:
+        if solve_alone(o.scenario, hedge, options, fixed=fixed).outcome.status == (
+            PlanStatus.INFEASIBLE
+        ):
+            return o.name
+    return None
+
+
+def _difference(a: float, b: float) -> float:
+    d = float(a) - float(b)
+    return 0.0 if abs(d) <= ROUND_OFF * max(1.0, abs(a), abs(b)) else d
+
+
+def _here_and_now(plans: list[Plan], early: list[str]) -> dict[str, Any]:
+    """The shared decisions, read off the first outcome's plan (deliveries and production
+    before reveal are the same in every outcome); contracts and builds of any outcome
+    (an outcome without a fixed cost for a supplier has no contract binary)."""
+    first = plans[0].to_document()
+    before = set(early)
+    contracts: dict[str, Any] = {}
+    built: dict[str, Any] = {}
+    for plan in plans:
+        d = plan.to_document()
+        for row in d["contracts"]:
+            contracts.setdefault(row["supplier"], row)
+        for row in d["plants_built"]:
+            built.setdefault(row["plant"], row)
+    return {
+        "deliveries": [r for r in first["deliveries"] if r["period"] in before],
+        "production": [r for r in first["production"] if r["period"] in before],
+        "contracts": list(contracts.values()),
+        "plants_built": list(built.values()),
+    }
+
+
+def _outcome_row(name: str, probability: float, plan: Plan, full: bool) -> dict[str, Any]:
+    d = plan.to_document()
+    row = {
+        "name": name,
+        "probability": probability,
+        "objective": d["objective"],
+        "terms": d["terms"],
+        "shortage_kg": float(sum(r["kg"] for r in d["shortages"])),
+    }
+    if full:
+        row["plan"] = {k: v for k, v in d.items() if k not in ("status", "objective", "terms")}
+    return row
+
+
+def _timings(main: FormSolution, started: float, solved: float) -> dict[str, float]:
+    return {
+        "build_s": main.build_s,
+        "solve_s": main.solve_s,
+        "values_s": time.perf_counter() - solved,
+        "total_s": time.perf_counter() - started,
+    }
+
+
+def _size(main: FormSolution) -> dict[str, Any]:
+    f = main.form
+    return {
+        "outcomes": len(f.blocks),
+        "columns": f.num_cols,
+        "rows": f.num_rows,
+        "nonzeros": int(len(f.value)),
+        "integer_columns": int(f.integer.sum()),
+        "mip": f.is_mip,
+    }

@@ -44,7 +44,10 @@ def _parser() -> argparse.ArgumentParser:
         "--format",
         choices=("json", "table"),
         default="json",
-        help="json: the full plan (default); table: cost terms, origin shares, shortages, licence use",
+        help="json: the full plan (default); table: for people: spend and shortage penalty, the "
+        "orders of each period, shortages by sector, compliance, binding limits (with "
+        "--explain the most valuable limits or the diagnosis), cost terms, origin shares, "
+        "licence use",
     )
     s.add_argument(
         "--xlsx",
@@ -123,7 +126,7 @@ def _solve(args: argparse.Namespace) -> int:
     scenario = load_scenario(args.scenario)
     with solver_log_to_stderr(args.verbose):
         plan = solve(scenario, options, explain=args.explain)
-    text = format_summary(plan) if args.format == "table" else _plan_json(plan, args)
+    text = format_summary(plan, scenario) if args.format == "table" else _plan_json(plan, args)
     if args.out:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     else:
@@ -133,7 +136,7 @@ def _solve(args: argparse.Namespace) -> int:
             write_plan_workbook,  # pandas: only when asked for
         )
 
-        write_plan_workbook(plan, args.xlsx)
+        write_plan_workbook(plan, args.xlsx, scenario)
     return EXIT_OK
 
 

@@ -18,11 +18,15 @@ if TYPE_CHECKING:
 
 
 PLAN_TABLES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {  # (text fields, numbers)
+    "deliveries": (("supplier", "product", "period"), ("kg", "landed_cost", "cost")),
+    "production": (("plant", "product", "period"), ("kg",)),
     "consumption": (("product", "origin", "sector", "period"), ("kg",)),
     "inventory": (("product", "origin", "period"), ("kg",)),
     "shortages": (("product", "sector", "period"), ("kg",)),
     "licences": (("licence",), ("used", "quantity")),
     "origin_share": (("period", "origin"), ("share",)),
+    "contracts": (("supplier",), ("fixed_cost",)),
+    "plants_built": (("plant", "period"), ()),
 }
 
 
@@ -43,6 +47,7 @@ class PlanContext:
     origin_caps: Mapping[str, float]  # policy.max_origin_share
     safety_stock: Mapping[str, float]  # min_inventory per product, kg
     currency: str
+    scenario: Scenario | None = None  # for the order list's origins, penalties and limits
 
 
 @dataclass(frozen=True)
@@ -242,6 +247,7 @@ def plan_context(plan: Mapping[str, Any], scenario_doc: Any = None) -> PlanConte
         origin_caps={o: cap for o, cap in scenario.policy.max_origin_share.items() if cap < 1},
         safety_stock={p.id: p.min_inventory for p in scenario.products if p.min_inventory > 0},
         currency=scenario.currency,
+        scenario=scenario,
     )
 
 

@@ -2,19 +2,27 @@
 
 from __future__ import annotations
 
-import html
 import json
 import math
 from collections.abc import Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from optimizer.model.plan_types import TERMS
+from optimizer.report.explained import diagnosis_heading
 from optimizer.report.inputs import (
     Frontier,
     PlanContext,
     Sweep,
     percentiles,
 )
+from optimizer.report.markup import esc
+from optimizer.report.markup import facts as _facts
+from optimizer.report.markup import num as _num
+from optimizer.report.markup import section as _section
+from optimizer.report.markup import table as _table
+from optimizer.report.markup import td as _td
+from optimizer.report.order_page import explain_sections, order_sections
+from optimizer.report.orders import order_list
 from optimizer.report.terms import TERM_LABELS, signed
 
 if TYPE_CHECKING:
@@ -37,33 +45,6 @@ figcaption{font-size:.9rem;color:#444;margin-top:.3rem}p.note{color:#555;font-st
 """
 
 
-def esc(value: Any) -> str:
-    return html.escape(str(value), quote=True)
-
-
-def _td(text: Any) -> str:
-    return f"<td>{esc(text)}</td>"
-
-
-def _num(value: float | None, digits: int = 2, suffix: str = "") -> str:
-    """A number cell; `data-value` keeps the exact value for anyone reading the page."""
-    if value is None:
-        return '<td class="num">–</td>'
-    shown = f"{value:,.{digits}f}".replace("-", "−") + suffix
-    return f'<td class="num" data-value="{value!r}">{shown}</td>'
-
-
-def _table(table_id: str, header: Sequence[str], rows: Iterable[Sequence[str]]) -> str:
-    heads = "".join(f"<th>{esc(h)}</th>" for h in header)
-    body = "\n".join(f"<tr>{''.join(cells)}</tr>" for cells in rows)
-    return f'<table id="{esc(table_id)}">\n<tr>{heads}</tr>\n{body}\n</table>'
-
-
-def _facts(pairs: Iterable[tuple[str, Any]], facts_id: str) -> str:
-    items = "".join(f"<dt>{esc(k)}</dt><dd>{esc(v)}</dd>" for k, v in pairs if v is not None)
-    return f'<dl class="facts" id="{esc(facts_id)}">{items}</dl>'
-
-
 def _figure(chart: Chart | None, note: str) -> str:
     if chart is None:
         return f'<p class="note">{esc(note)}</p>'
@@ -74,11 +55,6 @@ def _figure(chart: Chart | None, note: str) -> str:
         f'<figure class="chart" id="{esc(chart.id)}">\n{svg_markup(chart)}\n'
         f"<figcaption>{caption}</figcaption>\n</figure>"
     )
-
-
-def _section(section_id: str, title: str, level: int, *parts: str) -> str:
-    head = f"<h{level}>{esc(title)}</h{level}>"
-    return f'<section id="{esc(section_id)}">\n{head}\n' + "\n".join(parts) + "\n</section>"
 
 
 def page_html(title: str, parts: Iterable[str]) -> str:
@@ -112,14 +88,22 @@ def plan_parts(
     facts = [
         ("Scenario", plan.get("scenario")),
         ("Status", plan["status"]),
-        ("Objective", None if objective is None else f"{objective:,.2f} {ctx.currency}".strip()),
+        ("Objective", None if objective is None else f"{objective:,.0f} {ctx.currency}".strip()),
         ("Currency", ctx.currency or None),
         ("MIP gap", plan.get("mip_gap")),
         ("Message", plan.get("message")),
     ]
+    orders = order_list(plan, ctx.scenario)
+    if orders is not None:
+        facts[3:3] = [
+            ("Spend", f"{orders.spend:,.0f} {ctx.currency}".strip()),
+            ("Shortage penalty (notional)", f"{orders.penalty:,.0f} {ctx.currency}".strip()),
+        ]
     parts = [_facts(facts, f"{prefix}facts")]
-    if objective is None:
+    if orders is None:
         return [*parts, '<p class="note">No plan: nothing to draw.</p>', *_diagnosis(plan, prefix)]
+    parts += order_sections(orders, ctx.currency, prefix, level)
+    parts += explain_sections(plan, ctx.currency, prefix, level)
     for role, heading, note in PLAN_CHARTS:
         table = _cost_table(plan, ctx.currency, f"{prefix}cost-table") if role == "costs" else ""
         figure = _figure(charts.get(role), note)
@@ -133,13 +117,13 @@ def _cost_table(plan: Mapping[str, Any], currency: str, table_id: str) -> str:
     terms = plan["terms"]
     rows = [
         f'<tr data-term="{esc(t)}"><th>{esc(TERM_LABELS.get(t, t))}</th>'
-        f"{_num(signed(t, terms[t]))}</tr>"
+        f"{_num(signed(t, terms[t]), 0)}</tr>"
         for t in [*TERMS, *sorted(set(terms) - set(TERMS))]
         if t in terms
     ]
     total = '<tr class="total" data-term="objective"><th>Total (objective)</th>'
     head = f'<tr><th>Term</th><th class="num">{esc(currency or "amount")}</th></tr>'
-    body = "\n".join([head, *rows, f"{total}{_num(plan['objective'])}</tr>"])
+    body = "\n".join([head, *rows, f"{total}{_num(plan['objective'], 0)}</tr>"])
     return f'<table id="{esc(table_id)}">\n{body}\n</table>'
 
 
@@ -147,8 +131,8 @@ def _shortage_table(plan: Mapping[str, Any], table_id: str) -> str:
     rows = plan["shortages"]
     if not rows:
         return '<p class="note">No shortages: every sector\'s demand is met.</p>'
-    body = [[_td(r["sector"]), _td(r["product"]), _td(r["period"]), _num(r["kg"], 1)] for r in rows]
-    body.append(['<th colspan="3">Total</th>', _num(sum(r["kg"] for r in rows), 1)])
+    body = [[_td(r["sector"]), _td(r["product"]), _td(r["period"]), _num(r["kg"], 0)] for r in rows]
+    body.append(['<th colspan="3">Total</th>', _num(sum(r["kg"] for r in rows), 0)])
     return _table(table_id, ["Sector", "Product", "Period", "Unmet kg"], body)
 
 
@@ -161,7 +145,9 @@ def _diagnosis(plan: Mapping[str, Any], prefix: str) -> list[str]:
     keys = ("constraint", "id", "period", "text")
     rows = [[_td(c.get(k) or "") for k in keys] for c in conflict if isinstance(c, Mapping)]
     table = _table(f"{prefix}conflict-table", ["Constraint", "Id", "Period", "Why"], rows)
-    return [_section(f"{prefix}sec-conflict", "Constraints that cannot hold together", 2, table)]
+    head = f'<p id="{esc(prefix)}conflict-heading">{esc(diagnosis_heading(plan))}:</p>'
+    title = "Constraints that cannot hold together"
+    return [_section(f"{prefix}sec-conflict", title, 2, head, table)]
 
 
 def sweep_parts(sweep: Sweep, charts: Mapping[str, Chart]) -> list[str]:

@@ -193,7 +193,11 @@ def test_the_header_states_status_objective_and_currency(baseline: Any, page: No
         )
     )
     assert pairs["Status"] == "optimal"
-    assert pairs["Objective"] == f"{plan['objective']:,.2f} USD"
+    assert pairs["Objective"] == f"{plan['objective']:,.0f} USD"  # no cents: for people
+    assert (
+        pairs["Spend"] == "47,058,565 USD"
+        and pairs["Shortage penalty (notional)"] == "43,386,000 USD"
+    )
     assert pairs["Currency"] == "USD"
 
 

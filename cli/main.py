@@ -15,6 +15,7 @@ from pathlib import Path
 
 from cli.database import add_commands as add_database_commands
 from cli.exit_status import EXIT_INVALID, EXIT_OK, OptionError, exit_status
+from cli.hedge import add_commands as add_hedge_commands
 from cli.insight import add_commands as add_insight_commands
 from cli.report import add_commands as add_report_commands
 from cli.service import add_commands as add_service_commands
@@ -87,6 +88,7 @@ def _parser() -> argparse.ArgumentParser:
 
     add_workbook_commands(sub)
     add_insight_commands(sub)
+    add_hedge_commands(sub)
     add_report_commands(sub)
     add_service_commands(sub)
     add_database_commands(sub)

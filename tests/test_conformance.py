@@ -24,3 +24,17 @@ def test_shared_conformance_script_passes() -> None:
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "FAIL" not in run.stdout
+
+
+def test_shared_hedges_set_passes() -> None:
+    """MODEL.md §6 through `magnets hedge`: objective, wait-and-see, EVPI, value of hedging."""
+    assert MAGNETS, "the magnets command is not installed"
+    run = subprocess.run(
+        ["bash", str(conformance() / "check.sh"), "hedges"],
+        env={**os.environ, "MAGNETS": MAGNETS},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "FAIL" not in run.stdout

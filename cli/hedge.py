@@ -1,0 +1,77 @@
+"""`magnets hedge`: one plan whose near-term part holds whatever outcome comes (MODEL.md §6).
+
+`add_commands(subparsers)` adds it to the `magnets` parser. Exit status as `solve`: 0 a
+plan was produced (whatever its status), 2 a rejected hedge document or option (every
+problem on stderr), 1 an output that could not be written.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+from typing import Any
+
+from cli.exit_status import EXIT_INVALID, EXIT_OK, OptionError, exit_status
+from cli.solver_options import add_solver_options, solve_options, solver_log_to_stderr
+
+
+def add_commands(sub: Any) -> None:
+    h = sub.add_parser(
+        "hedge",
+        help="one plan hedged across disruption outcomes (two-stage, CVaR, EVPI)",
+        description="Solve a hedge document (JSON or YAML: a base scenario, outcomes with "
+        "probabilities as shocks or whole scenarios, the reveal period, the risk measure): "
+        "the decisions before reveal are shared by every outcome, later ones adapt. Prints "
+        "the hedged plan with wait-and-see, EVPI and the value of hedging (MODEL.md §6).",
+    )
+    h.add_argument("hedge", help="hedge document (.json, .yaml or .yml)")
+    add_solver_options(h)
+    h.add_argument(
+        "--outcome-plans",
+        action="store_true",
+        help="add every outcome's full plan tables to its row",
+    )
+    h.add_argument("--out", metavar="PLAN.json", help="write the plan JSON here instead of stdout")
+    h.add_argument(
+        "--format",
+        choices=("json", "table"),
+        default="json",
+        help="json: the hedged plan (default); table: what to order now, each outcome's cost, "
+        "what the hedge costs and saves",
+    )
+    h.set_defaults(handler=_hedge)
+
+
+def _hedge(args: argparse.Namespace) -> int:
+    from optimizer.errors import ScenarioError
+
+    try:
+        return _run(args)
+    except ScenarioError as exc:
+        for problem in exc.problems:
+            print(f"invalid hedge document: {problem}", file=sys.stderr)
+        return EXIT_INVALID
+    except (OptionError, OSError) as exc:
+        return exit_status(exc, args.command)
+
+
+def _run(args: argparse.Namespace) -> int:
+    from optimizer.whatif.hedge_document import load_hedge
+    from optimizer.whatif.hedge_summary import hedge_summary
+    from optimizer.whatif.hedge_values import hedged_plan
+
+    options = solve_options(args)
+    hedge = load_hedge(args.hedge)
+    with solver_log_to_stderr(args.verbose):
+        plan = hedged_plan(hedge, options, outcome_plans=args.outcome_plans)
+    if args.format == "table":
+        text = hedge_summary(plan)
+    else:
+        text = json.dumps(plan, indent=1 if not args.out and sys.stdout.isatty() else None)
+    if args.out:
+        Path(args.out).write_text(text + "\n", encoding="utf-8")
+    else:
+        sys.stdout.write(text + "\n")
+    return EXIT_OK

@@ -57,7 +57,14 @@ def add_commands(sub: Any) -> None:
     )
     one.add_argument("--plant", metavar="ID", help="exclude this plant")
     add_solver_options(w, per_solve=True)
-    w.add_argument("--out", metavar="FILE", help="write the JSON result here (default stdout)")
+    w.add_argument("--out", metavar="FILE", help="write the result here (default stdout)")
+    w.add_argument(
+        "--format",
+        choices=("json", "table"),
+        default="json",
+        help="json: the result (default); table: both plans side by side for people, with the "
+        "limits that bind in each and whether they amplify the loss",
+    )
     w.set_defaults(handler=_guarded(_why))
 
     f = sub.add_parser(
@@ -123,14 +130,21 @@ def _sweep(args: argparse.Namespace) -> int:
 
 def _why(args: argparse.Namespace) -> int:
     from optimizer.scenario.loading import load_scenario
-    from optimizer.whatif.why import why
+    from optimizer.whatif.why import format_why, why
 
     options = solve_options(args)
     scenario = load_scenario(args.scenario)
     doc = scenario.model_dump(mode="json", exclude_none=True)
     with solver_log_to_stderr(args.verbose):
         result = why(doc, args.supplier, args.origin, args.plant, options)
-    _emit(result, args.out)
+    if args.format == "table":
+        text = format_why(result) + "\n"
+        if args.out:
+            Path(args.out).write_text(text, encoding="utf-8")
+        else:
+            sys.stdout.write(text)
+    else:
+        _emit(result, args.out)
     return EXIT_OK
 
 

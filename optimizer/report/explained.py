@@ -44,7 +44,7 @@ class LimitValue:
     def worth(self, currency: str) -> str:
         plus = "+" if self.value > 0 else ""  # a cost, shown as such beside the savings
         if self.unit == "kg":
-            return plus + money(self.value, currency, cents=abs(self.value) < 100, per="/kg")
+            return plus + money(self.value, currency, cents=abs(self.value) < 10, per="/kg")
         if self.unit == "percentage point":
             return plus + money(self.value, currency) + " per point"
         shown = f"{abs(self.value):.2f}"

@@ -1,5 +1,12 @@
 """ "Why this supplier?": what the plan would cost without a supplier, an origin or a plant.
 
+The result also names the limits at their bound in each plan (`binding`: origin shares
+at their cap in a period, budgets spent to their limit, licences used up) and says
+whether the shortage grows by more than the removed source supplied (`loss_exceeds_supply`):
+under a binding cap of share c on another origin, each kg of supply lost also takes
+c / (1 − c) kg of that origin with it (4 kg under an 80 % cap). `format_why` writes the
+result for people.
+
 Excluding a source sets its capacity to 0 in every period, which forbids it exactly
 (MODEL.md §3.3) while keeping the model's shape, so the second solve starts from the
 first one's basis. Excluding an origin excludes every supplier of that origin and every
@@ -15,6 +22,8 @@ from optimizer.options import SolveOptions
 from optimizer.scenario.parsing import parse_scenario
 from optimizer.whatif.hot_start import HotStartSolver
 from optimizer.whatif.shocks import CapacityShock, SpecError, apply_shocks
+
+TOLERANCE = 1e-6  # relative: a limit within this of its bound is binding
 
 
 def why(
@@ -37,13 +46,20 @@ def why(
     solver = HotStartSolver(options)
     before = solver.solve(parse_scenario(base)).plan
     after = solver.solve(parse_scenario(_without(base, shock))).plan
+    shortage_delta = _delta(outcome(before)["shortage_kg"], outcome(after)["shortage_kg"])
+    supplied = supplied_kg(before, excluded["suppliers"], excluded["plants"])
     return {
         "excluded": excluded,
         "base": outcome(before),
         "without": outcome(after),
         "cost_delta": _delta(before["objective"], after["objective"]),
-        "shortage_delta_kg": _delta(outcome(before)["shortage_kg"], outcome(after)["shortage_kg"]),
-        "base_supply_kg": supplied_kg(before, excluded["suppliers"], excluded["plants"]),
+        "shortage_delta_kg": shortage_delta,
+        "base_supply_kg": supplied,
+        "binding": {"base": binding(before, base), "without": binding(after, base)},
+        "loss_exceeds_supply": None
+        if shortage_delta is None or supplied is None
+        else shortage_delta > supplied + TOLERANCE * max(1.0, supplied),
+        "currency": base.get("currency", "USD"),
     }
 
 
@@ -101,3 +117,185 @@ def supplied_kg(plan: dict[str, Any], suppliers: list[str], plants: list[str]) -
 
 def _delta(before: float | None, after: float | None) -> float | None:
     return None if before is None or after is None else after - before
+
+
+def binding(plan: dict[str, Any], doc: dict[str, Any]) -> list[dict[str, Any]]:
+    """The plan's limits at their bound: {"constraint", "id", "period", "used", "limit"}
+    for origin shares at their cap (below 100 %), budgets spent, licences used up."""
+    if plan["objective"] is None:
+        return []
+    found = _shares_at_cap(plan, doc) + _budgets_spent(plan, doc)
+    found += [
+        {"constraint": "licence", "id": r["licence"], "period": None,
+         "used": r["used"], "limit": r["quantity"]}
+        for r in plan["licences"]
+        if r["quantity"] > 0 and _at(r["used"], r["quantity"])
+    ]  # fmt: skip
+    return found
+
+
+def _at(used: float, limit: float) -> bool:
+    return used >= limit - TOLERANCE * max(1.0, abs(limit))
+
+
+def _shares_at_cap(plan: dict[str, Any], doc: dict[str, Any]) -> list[dict[str, Any]]:
+    shares: dict[tuple[str, str], float] = {}
+    for r in plan["origin_share"]:
+        shares[r["period"], r["origin"]] = r["share"]
+    supplied = {period for period, _ in shares}
+    caps = (doc.get("policy") or {}).get("max_origin_share") or {}
+    return [
+        {"constraint": "origin_share", "id": origin, "period": period,
+         "used": shares.get((period, origin), 0.0), "limit": cap}
+        for origin, cap in caps.items()
+        if cap < 1
+        for period in doc["periods"]
+        if period in supplied and _at(shares.get((period, origin), 0.0), cap)
+    ]  # fmt: skip
+
+
+def _budgets_spent(plan: dict[str, Any], doc: dict[str, Any]) -> list[dict[str, Any]]:
+    budget = (doc.get("policy") or {}).get("budget")
+    if budget is None:
+        return []
+    periods = doc["periods"]
+    limits = budget if isinstance(budget, list) else [budget] * len(periods)
+    price = {
+        (k["id"], o["product"]): o["price"] for k in doc.get("plants", []) for o in k["offers"]
+    }
+    spent = dict.fromkeys(periods, 0.0)
+    for r in plan["deliveries"]:
+        spent[r["period"]] += r["cost"]
+    for r in plan["production"]:
+        spent[r["period"]] += price.get((r["plant"], r["product"]), 0.0) * r["kg"]
+    return [
+        {"constraint": "budget", "id": None, "period": t, "used": spent[t], "limit": limit}
+        for t, limit in zip(periods, limits, strict=True)
+        if _at(spent[t], limit)
+    ]
+
+
+# -- for people ------------------------------------------------------------------------------
+def format_why(result: dict[str, Any]) -> str:
+    """The result as a short table and sentences: kg in tonnes, money without cents, the
+    round-off of the solver (a delta of 1e-11 kg) shown as 0."""
+    ex, cur = result["excluded"], result.get("currency", "")
+    base, without = result["base"], result["without"]
+    rows = [
+        ["", f"with {ex['id']}", f"without {ex['id']}", "change"],
+        ["status", base["status"], without["status"], ""],
+        ["total cost", _money(base["objective"], cur), _money(without["objective"], cur),
+         _money(result["cost_delta"], cur, signed=True)],
+        ["shortage", _tonnes(base["shortage_kg"]), _tonnes(without["shortage_kg"]),
+         _tonnes(result["shortage_delta_kg"], signed=True)],
+    ]  # fmt: skip
+    sources = ", ".join([*ex["suppliers"], *ex["plants"]]) or "none"
+    lines = [f"why: the plan without {ex['kind']} {ex['id']} (sources excluded: {sources})", ""]
+    lines += _columns(rows)
+    lines += ["", *_loss_sentences(result)]
+    bound = result.get("binding") or {}
+    for which, title in (("without", f"without {ex['id']}"), ("base", f"with {ex['id']}")):
+        found = bound.get(which) or []
+        if which == "base" and _limits(found) == _limits(bound.get("without") or []):
+            lines += ["", f"Binding limits {title}: the same"]
+            continue
+        lines += ["", f"Binding limits {title}:" if found else f"Binding limits {title}: none"]
+        lines += [f"  {text}" for text in _binding_texts(found, ex)]
+    return "\n".join(lines)
+
+
+def _limits(found: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+    return [(b["constraint"], b["id"], b["period"]) for b in found]
+
+
+def _amplifying_caps(result: dict[str, Any]) -> list[str]:
+    """Origins whose binding share cap, in the plan without, ties their supply to the rest."""
+    ex = result["excluded"]
+    found = (result.get("binding") or {}).get("without") or []
+    caps = [b["id"] for b in found if b["constraint"] == "origin_share" and 0 < b["limit"] < 1]
+    return list(dict.fromkeys(o for o in caps if not (ex["kind"] == "origin" and ex["id"] == o)))
+
+
+def _loss_sentences(result: dict[str, Any]) -> list[str]:
+    supplied, delta = result["base_supply_kg"], result["shortage_delta_kg"]
+    ex = result["excluded"]
+    if supplied is None or delta is None:
+        return ["One of the two plans has no solution: nothing to compare."]
+    said = f"In the plan with it, {ex['id']} supplied {_tonnes(supplied)}; without it"
+    if abs(delta) < 0.5:
+        return [f"{said} the shortage does not change: the others make up for it."]
+    if not result.get("loss_exceeds_supply"):
+        return [f"{said} the shortage grows by {_tonnes(delta)}."]
+    times = f", {delta / supplied:.1f} times as much" if supplied > 0 else ""
+    caps = _amplifying_caps(result)
+    why_more = f", amplified by the binding share cap on {', '.join(caps)} (below)" if caps else ""
+    return [
+        f"{said} the shortage grows by {_tonnes(delta)}{times}: the loss exceeds the removed "
+        f"supply{why_more}."
+    ]
+
+
+def _binding_texts(found: list[dict[str, Any]], ex: dict[str, Any]) -> list[str]:
+    grouped: dict[tuple[str, Any], list[dict[str, Any]]] = {}
+    for b in found:
+        grouped.setdefault((b["constraint"], b["id"]), []).append(b)
+    texts = []
+    for (kind, id_), rows in grouped.items():
+        if kind == "origin_share":
+            cap = rows[0]["limit"]
+            text = f"origin share: {id_} at its {100 * cap:.0f} % cap in {_periods(rows)}"
+            if 0 < cap < 1 and not (ex["kind"] == "origin" and ex["id"] == id_):
+                ratio = f"{cap / (1 - cap):.2f}".rstrip("0").rstrip(".")
+                text += f"; each kg of other supply lost takes {ratio} kg of {id_} with it"
+            texts.append(text)
+        elif kind == "budget":
+            texts.append(f"budget: spent to its limit in {_periods(rows)}")
+        else:
+            r = rows[0]
+            texts.append(f"licence {id_}: used up, {_tonnes(r['used'])} of {_tonnes(r['limit'])}")
+    return texts
+
+
+def _periods(rows: list[dict[str, Any]]) -> str:
+    periods = [r["period"] for r in rows]
+    if len(periods) <= 6:
+        return ", ".join(periods)
+    return f"{len(periods)} periods, {periods[0]} to {periods[-1]}"
+
+
+def _tonnes(value: float | None, signed: bool = False) -> str:
+    """kg for people: 654000 → '654 t', 4900 → '4.9 t', 750 → '750 kg'; round-off → '0 kg'."""
+    if value is None:
+        return "–"
+    if abs(value) < 0.5:
+        return "0 kg"
+    sign = ("+" if value > 0 else "−") if signed else ("−" if value < 0 else "")
+    if abs(value) < 1000:
+        return f"{sign}{abs(value):,.0f} kg"
+    return f"{sign}{abs(value) / 1000:,.1f}".removesuffix(".0") + " t"
+
+
+def _money(value: float | None, currency: str, signed: bool = False) -> str:
+    if value is None:
+        return "–"
+    if abs(value) < 0.5:
+        return "0"
+    sign = ("+" if value > 0 else "−") if signed else ("−" if value < 0 else "")
+    symbol = {"USD": "$", "EUR": "€", "GBP": "£", "INR": "₹"}.get(currency)
+    number = f"{abs(value):,.0f}"
+    return f"{sign}{symbol}{number}" if symbol else f"{sign}{number} {currency}".rstrip()
+
+
+def _columns(rows: list[list[str]]) -> list[str]:
+    widths = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+    return [
+        (
+            "  ".join(
+                [
+                    r[0].ljust(widths[0]),
+                    *(c.rjust(w) for c, w in zip(r[1:], widths[1:], strict=True)),
+                ]
+            )
+        ).rstrip()
+        for r in rows
+    ]

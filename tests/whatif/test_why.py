@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import argparse
 import json
+import re
 
 import pytest
 
 from cli.insight import add_commands
+from optimizer.scenario.loading import load_scenario
 from optimizer.scenario.parsing import parse_scenario
 from optimizer.solve import solve
 from optimizer.whatif.shocks import SpecError
 from optimizer.whatif.why import why
+from tests.paths import INSTANCES
 from tests.tiny import demand, plant, scenario, supplier
 
 # Grades p and q. a (CN) sells p at 10, c (VN) sells p at 30, b (JP) is the only seller of
@@ -108,3 +111,40 @@ def test_cli_why(tmp_path, capsys):
     assert "invalid why request: /origin: unknown origin" in capsys.readouterr().err
     with pytest.raises(SystemExit):
         run_cli("why", str(path), "--supplier", "a", "--plant", "k")
+
+
+BASELINE = INSTANCES / "india-2025-baseline.json"
+
+
+def test_why_names_the_binding_cap_that_amplifies_the_loss(capsys):
+    assert run_cli("why", str(BASELINE), "--supplier", "jp_ndfeb", "--format", "table") == 0
+    out = capsys.readouterr().out
+    assert re.search(r"shortage +145\.6 t +799\.6 t +\+654 t", out)
+    assert re.search(r"total cost +\$90,444,565 +\$221,253,625 +\+\$130,809,060", out)
+    assert "jp_ndfeb supplied 150 t; without it the shortage grows by 654 t" in out
+    assert "the loss exceeds the removed supply, amplified by the binding share cap on CN" in out
+    without = out[out.index("Binding limits without jp_ndfeb:") :]
+    assert "origin share: CN at its 80 % cap in 2025-Q3, 2025-Q4, 2026-Q1" in without
+    assert "each kg of other supply lost takes 4 kg of CN with it" in without
+    assert "licence cn-pooled-2025: used up, 100 t of 100 t" in without
+
+
+def test_why_reports_binding_limits_and_the_amplified_loss_in_json():
+    got = why(
+        load_scenario(BASELINE).model_dump(mode="json", exclude_none=True), supplier="jp_ndfeb"
+    )
+    assert got["loss_exceeds_supply"] is True and got["currency"] == "USD"
+    caps = [b for b in got["binding"]["without"] if b["constraint"] == "origin_share"]
+    assert {b["id"] for b in caps} == {"CN"} and len(caps) == 6
+    assert all(b["used"] == pytest.approx(0.8) and b["limit"] == 0.8 for b in caps)
+    assert got["shortage_delta_kg"] == pytest.approx(654_000) and got["base_supply_kg"] == 150_000
+
+
+def test_why_table_rounds_the_solver_s_round_off_away(capsys, tmp_path):
+    path = tmp_path / "s.json"
+    path.write_text(json.dumps(TWO_GRADES))
+    assert run_cli("why", str(path), "--supplier", "c", "--format", "table") == 0
+    out = capsys.readouterr().out
+    assert re.search(r"shortage +0 kg +0 kg +0 kg", out)
+    assert "e-" not in out and "−0" not in out
+    assert "the shortage does not change" in out

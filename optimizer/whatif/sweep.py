@@ -204,12 +204,38 @@ def flat_row(
     }
 
 
+CSV_DIGITS = {"money": 2, "kg": 1, "share": 4, "level": 6}  # decimals kept in the CSV
+
+
 def write_csv(result: SweepResult, path: str | Path) -> None:
+    """The comparison table rounded for people (money to cents, kg to 0.1 kg, shares to
+    4 decimals: 0.8000000000000002 is written 0.8); the JSON result keeps exact values.
+    Text that a spreadsheet would run as a formula is made inert."""
     table = result.table()
     with Path(path).open("w", newline="", encoding="utf-8") as f:
         writer = csv.DictWriter(f, fieldnames=list(table[0]) if table else ["member"])
         writer.writeheader()
-        writer.writerows({k: inert(v) for k, v in row.items()} for row in table)
+        writer.writerows(
+            {k: inert(_rounded(v, _csv_kind(k, result.axes))) for k, v in row.items()}
+            for row in table
+        )
+
+
+def _csv_kind(column: str, axes: tuple[str, ...]) -> str | None:
+    if column == "objective" or column in TERMS:
+        return "money"
+    if column.startswith("shortage_kg:"):
+        return "kg"
+    if column.startswith("share:"):
+        return "share"
+    return "level" if column in axes else None
+
+
+def _rounded(value: Any, kind: str | None) -> Any:
+    if kind is None or isinstance(value, bool) or not isinstance(value, float):
+        return value
+    shown = round(value, CSV_DIGITS[kind])
+    return 0.0 if shown == 0 else shown  # never -0.0
 
 
 # -- parallel members ---------------------------------------------------------------------------

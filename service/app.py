@@ -25,7 +25,8 @@ from .limits import BodyLimit, shallow_body
 from .logging_setup import RequestLog, bind, configure_logging, log_event
 from .plan_cache import PlanCache
 from .response_headers import ResponseHeaders, route_methods
-from .routes import health, insight, jobs, scenarios, solve
+from .routes import health, insight, jobs, pages, scenarios, solve
+from .routes.pages_common import install as install_pages
 from .settings import MiB, Settings, load_settings
 from .solve_shares import SolveShares
 from .workers import SolvePool
@@ -53,12 +54,15 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     routes = route_methods(routers)
     # outside BodyLimit: a request without a valid key has nothing of its body read
     app.add_middleware(KeyCheck, routes=[pattern for pattern, _ in routes])
-    app.add_middleware(ResponseHeaders, routes=routes)
+    page_routes = route_methods([pages.router])
+    app.add_middleware(ResponseHeaders, routes=routes + page_routes, pages=pages.page_paths())
     app.add_middleware(RequestLog)  # outermost: it times and tags everything inside
     install_handlers(app)
     app.include_router(health.router)
     for router in (solve.router, scenarios.router, jobs.router, insight.router):
         app.include_router(router, dependencies=[Depends(_log_tenant), Depends(shallow_body)])
+    app.include_router(pages.router)  # the web workspace at /
+    install_pages(app)
     return app
 
 

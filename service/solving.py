@@ -8,7 +8,9 @@ from __future__ import annotations
 
 import json
 import math
+import tempfile
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any
 
 from optimizer.errors import Problem, ScenarioError, pointer
@@ -17,8 +19,9 @@ from optimizer.model.plan_types import TERMS, Plan
 from optimizer.model.size_bounds import size_bounds
 from optimizer.model.status import PlanStatus
 from optimizer.options import SolveOptions, SolverLimits
-from optimizer.report.render import render_job_report
-from optimizer.scenario.parsing import SURROGATE_RULE, parse_scenario
+from optimizer.report.render import render_job_report, render_plan_report
+from optimizer.report.terms import TERM_LABELS, signed
+from optimizer.scenario.parsing import SURROGATE_RULE, decode, parse_scenario
 from optimizer.scenario.schema import Scenario as ScenarioSchema
 from optimizer.solve import solve
 from optimizer.spreadsheet_text import inert
@@ -38,6 +41,7 @@ __all__ = [
     "run_solve", "solve_checked",
     "check_exclusion", "run_why", "sweep_items", "frontier_items", "job_statistics",
     "frontier_of", "job_report", "PlanStatus", "ScenarioSchema", "Plan", "TERMS", "SolverLimits", "SURROGATE_RULE", "inert",
+    "read_upload", "template_workbook", "plan_charts", "plan_report", "TERM_LABELS", "signed_term",
 ]  # fmt: skip
 
 
@@ -280,3 +284,91 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, list | tuple):
         return [json_safe(v) for v in value]
     return value
+
+
+# --- the web workspace: uploaded files, the workbook template, a plan's charts --------------
+WORKBOOK_SUFFIX = ".xlsx"
+YAML_SUFFIXES = (".yaml", ".yml")
+
+
+def read_upload(filename: str, data: bytes, limits: SizeLimits) -> tuple[str, dict[str, Any]]:
+    """The name and document of an uploaded scenario file: an Excel workbook (by its
+    suffix, or a zip's first bytes), YAML (by its suffix) or JSON. ScenarioError names
+    every problem; a workbook's name its sheet and cell. Run in a solver process: a
+    hostile workbook or YAML document meets that process's memory limit, not the server."""
+    try:
+        if Path(filename).suffix.lower() == WORKBOOK_SUFFIX or data[:2] == b"PK":
+            document = _workbook_document(filename, data)
+        else:
+            try:
+                text = data.decode("utf-8-sig")  # spreadsheet tools often prepend a BOM
+            except UnicodeDecodeError:
+                rule = "not UTF-8 text: upload JSON, YAML or an Excel workbook (.xlsx)"
+                raise ScenarioError([Problem("", filename, rule)]) from None
+            yaml_syntax = Path(filename).suffix.lower() in YAML_SUFFIXES
+            document = decode(text, yaml_syntax=yaml_syntax)
+        return check(document, limits), document
+    except RecursionError:
+        raise ScenarioError([Problem("", filename, "nested too deeply to read")]) from None
+
+
+def _workbook_document(filename: str, data: bytes) -> dict[str, Any]:
+    from optimizer.scenario.workbook_read import validated  # openpyxl: only for workbooks
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / f"upload{WORKBOOK_SUFFIX}"
+        path.write_bytes(data)
+        try:
+            document: dict[str, Any] = validated(path)[0]  # as written, omissions kept
+        except ScenarioError as exc:  # name the file as uploaded, not the temporary copy
+            shown = [
+                Problem(p.pointer, filename, p.rule) if p.value == str(path) else p
+                for p in exc.problems
+            ]
+            raise ScenarioError(shown) from None
+    return document
+
+
+def template_workbook() -> bytes:
+    """The scenario workbook template (`magnets workbook template`) as bytes."""
+    from optimizer.scenario.workbook import write_template
+
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / f"template{WORKBOOK_SUFFIX}"
+        write_template(path)
+        return path.read_bytes()
+
+
+def plan_charts(plan: dict[str, Any], document: Any) -> list[dict[str, str]]:
+    """The plan's charts as `magnets report` draws them, each as {"id", "title",
+    "caption", "svg"}; none for a plan without a solution. Run in a solver process, so
+    that the server never loads matplotlib."""
+    from optimizer.report.charts import plan_charts as draw
+    from optimizer.report.drawing import svg_markup
+    from optimizer.report.inputs import plan_context, read_plan
+
+    read = read_plan(plan)
+    if read["objective"] is None:
+        return []
+    try:
+        context = plan_context(read, document)
+    except ValueError:  # a scenario that no longer reads, or not the plan's: the plan alone
+        context = plan_context(read)
+    charts = draw(read, context)
+    return [
+        {"id": c.id, "title": c.title, "caption": c.caption, "svg": svg_markup(c)}
+        for c in charts.values()
+    ]
+
+
+def plan_report(plan: dict[str, Any], document: Any) -> str:
+    """The plan's self-contained HTML report (`magnets report PLAN --scenario ...`)."""
+    try:
+        return render_plan_report(plan, document)
+    except ValueError:  # as in plan_charts
+        return render_plan_report(plan)
+
+
+def signed_term(term: str, amount: float) -> float:
+    """A cost term as it adds up to the objective (the earned subsidy subtracted)."""
+    return signed(term, amount)

@@ -1,0 +1,232 @@
+"""Plan pages: one job item's plan, its charts (drawn by `magnets report`'s code, in a
+solver process) and its downloads. Later pages (levers, compare, batches) sit beside
+these under /jobs/{id}.
+
+    /jobs/{id}                         the job's scenarios, each linking to its plan
+    /jobs/{id}/plans/{n}               the plan (or "solving…" until it is stored)
+    /jobs/{id}/plans/{n}/progress      the item's state as JSON, for the page's script
+    /jobs/{id}/plans/{n}/plan.json     the plan (MODEL.md §4)
+    /jobs/{id}/plans/{n}/report.html   the self-contained HTML report
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from collections import OrderedDict, defaultdict
+from typing import Any
+
+from fastapi import APIRouter, Request
+from fastapi.responses import JSONResponse, Response
+from starlette.concurrency import run_in_threadpool
+
+from .. import page_queries, queries
+from ..solving import TERM_LABELS, TERMS, plan_charts, plan_report, signed_term
+from ..tables import UNFINISHED_ITEM
+from ..workers import PoolBusy, PoolFull, SolvePool
+from .pages_common import NO_STORE, PageError, SignedIn, Visit, not_found, render
+
+router = APIRouter(include_in_schema=False)
+# the report page carries its own inline styles: it keeps the API's policy, not the pages'
+REPORT_PATH = "/jobs/{job_id}/plans/{position}/report.html"
+CHART_CACHE = 16  # plans whose charts are kept drawn, per server process
+
+
+def plan_path(job_id: str, position: int) -> str:
+    return f"/jobs/{job_id}/plans/{position}"
+
+
+def _document(request: Request, visit: Visit, item: page_queries.PlanItem) -> dict[str, Any]:
+    """The stored scenario a workspace solve came from (its caps, stocks and supplier
+    origins label the plan); empty for a job made through the API, or once deleted."""
+    if item.scenario_id is None:
+        return {}
+    row = queries.get_scenario(request.app.state.db, visit.tenant, item.scenario_id)
+    document = row["document"] if row is not None else None
+    return document if isinstance(document, dict) else {}
+
+
+def _item(request: Request, visit: Visit, job_id: str, position: str) -> page_queries.PlanItem:
+    if not position.isdigit() or len(position) > 9:
+        raise not_found("plan")
+    item = page_queries.plan_item(request.app.state.db, visit.tenant, job_id, int(position))
+    if item is None:
+        raise not_found("plan")
+    return item
+
+
+@router.get("/jobs/{job_id}")
+def job_page(request: Request, visit: SignedIn, job_id: str) -> Response:
+    items = queries.job_items_of(request.app.state.db, visit.tenant, job_id)
+    job = queries.get_job(request.app.state.db, visit.tenant, job_id)
+    if items is None or job is None:
+        raise not_found("job")
+    rows = [
+        {"position": i.position, "scenario": i.scenario, "state": i.state,
+         "status": (i.plan or {}).get("status") or "",
+         "objective": _amount((i.plan or {}).get("objective"))}
+        for i in items
+    ]  # fmt: skip
+    return render(request, "job.html", visit, job={"id": job_id, "state": job.state}, items=rows)
+
+
+@router.get("/jobs/{job_id}/plans/{position}")
+async def plan_page(request: Request, visit: SignedIn, job_id: str, position: str) -> Response:
+    item = _item(request, visit, job_id, position)
+    context: dict[str, Any] = {
+        "item": {"job_id": job_id, "position": item.position, "scenario": item.scenario,
+                 "state": item.state, "error": item.error, "siblings": item.items,
+                 "time_limit": _amount(item.options.get("time_limit"))},
+        "waiting": item.state in UNFINISHED_ITEM,
+        "has_plan": item.plan is not None,
+        "progress_path": plan_path(job_id, item.position) + "/progress",
+    }  # fmt: skip
+    if item.plan is not None:
+        document = await run_in_threadpool(_document, request, visit, item)
+        context |= plan_view(item.plan, document)
+        context["charts"], context["charts_note"] = await _charts(request, item, document)
+    return render(request, "plan.html", visit, **context)
+
+
+@router.get("/jobs/{job_id}/plans/{position}/progress")
+def progress(request: Request, visit: SignedIn, job_id: str, position: str) -> Response:
+    item = _item(request, visit, job_id, position)
+    done = item.state not in UNFINISHED_ITEM
+    return JSONResponse({"state": item.state, "done": done}, headers=NO_STORE)
+
+
+@router.get("/jobs/{job_id}/plans/{position}/plan.json")
+def plan_json(request: Request, visit: SignedIn, job_id: str, position: str) -> Response:
+    item = _item(request, visit, job_id, position)
+    if item.plan is None:
+        raise not_found("plan")
+    body = json.dumps(item.plan, indent=1, ensure_ascii=False) + "\n"
+    headers = {"Content-Disposition": 'attachment; filename="plan.json"', **NO_STORE}
+    return Response(body, media_type="application/json", headers=headers)
+
+
+@router.get(REPORT_PATH)
+async def report(request: Request, visit: SignedIn, job_id: str, position: str) -> Response:
+    item = _item(request, visit, job_id, position)
+    if item.plan is None:
+        raise not_found("plan")
+    pool: SolvePool = request.app.state.solve_pool
+    try:
+        document = await run_in_threadpool(_document, request, visit, item)
+        page = await pool.call(plan_report, item.plan, document or None)
+    except (PoolFull, PoolBusy):
+        raise PageError(503, "Busy", "The server is busy solving; try again shortly.") from None
+    headers = {"Content-Disposition": 'attachment; filename="plan-report.html"', **NO_STORE}
+    return Response(page, media_type="text/html; charset=utf-8", headers=headers)
+
+
+async def _charts(
+    request: Request, item: page_queries.PlanItem, document: dict[str, Any]
+) -> tuple[list[dict[str, str]], str]:
+    """The plan's charts, each an SVG image as a data: URL (so that its own styles stay
+    inside the image and the page's policy needs no inline style)."""
+    cache: OrderedDict[tuple[str, int], list[dict[str, str]]] = _chart_cache(request)
+    key = (item.job_id, item.position)
+    if key not in cache:
+        pool: SolvePool = request.app.state.solve_pool
+        try:
+            drawn = await pool.call(plan_charts, item.plan, document or None)
+        except (PoolFull, PoolBusy):
+            return [], "The server is busy solving; reload the page for the charts."
+        cache[key] = [
+            {"id": c["id"], "title": c["title"], "caption": c["caption"],
+             "src": "data:image/svg+xml;base64," + base64.b64encode(c["svg"].encode()).decode()}
+            for c in drawn
+        ]  # fmt: skip
+        while len(cache) > CHART_CACHE:
+            cache.popitem(last=False)
+    cache.move_to_end(key)
+    return cache[key], ""
+
+
+def _chart_cache(request: Request) -> OrderedDict[tuple[str, int], list[dict[str, str]]]:
+    state = request.app.state
+    if not hasattr(state, "plan_charts"):
+        state.plan_charts = OrderedDict()
+    cache: OrderedDict[tuple[str, int], list[dict[str, str]]] = state.plan_charts
+    return cache
+
+
+# --- the plan as tables -----------------------------------------------------------------
+
+
+def plan_view(plan: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    """The plan's tables as the page shows them: every number already worded."""
+    periods = [str(p) for p in document.get("periods") or []]
+    origin_of = {
+        s.get("id"): s.get("origin") or s.get("country") for s in document.get("suppliers") or []
+    }
+    currency = str(plan.get("currency") or document.get("currency") or "")
+    terms = plan.get("terms") or {}
+    return {
+        "summary": {
+            "status": plan.get("status"), "message": plan.get("message") or "",
+            "objective": _amount(plan.get("objective")), "currency": currency,
+            "mip_gap": plan.get("mip_gap"),
+        },
+        "terms": [
+            {"label": TERM_LABELS.get(t, t), "amount": _amount(signed_term(t, terms[t]))}
+            for t in [*TERMS, *sorted(set(terms) - set(TERMS))] if t in terms
+        ],
+        "periods": periods,
+        "deliveries": _by_period(
+            plan.get("deliveries") or [], periods,
+            lambda r: (r.get("supplier"), origin_of.get(r.get("supplier")) or "", r.get("product")),
+        ),
+        "production": _by_period(
+            plan.get("production") or [], periods, lambda r: (r.get("plant"), "", r.get("product"))
+        ),
+        "shortages": _by_period(
+            plan.get("shortages") or [], periods, lambda r: (r.get("sector"), "", r.get("product"))
+        ),
+        "licences": [
+            {"licence": r.get("licence"), "used": _amount(r.get("used")),
+             "quantity": _amount(r.get("quantity")), "share": _percent(_ratio(r))}
+            for r in plan.get("licences") or []
+        ],
+        "origin_shares": _shares(plan.get("origin_share") or [], periods),
+    }  # fmt: skip
+
+
+def _by_period(rows: list[dict[str, Any]], periods: list[str], key: Any) -> list[dict[str, Any]]:
+    """kg per (row key) and period, with the row's total; rows in first-seen order."""
+    table: dict[tuple[Any, ...], dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for r in rows:
+        table[key(r)][str(r.get("period"))] += float(r.get("kg") or 0.0)
+    seen = list(periods) + sorted({p for cells in table.values() for p in cells} - set(periods))
+    return [
+        {"name": k[0], "origin": k[1], "product": k[2],
+         "cells": [_amount(cells.get(p)) if cells.get(p) else "" for p in seen],
+         "total": _amount(sum(cells.values()))}
+        for k, cells in table.items()
+    ]  # fmt: skip
+
+
+def _shares(rows: list[dict[str, Any]], periods: list[str]) -> list[dict[str, Any]]:
+    table: dict[str, dict[str, float]] = defaultdict(dict)
+    for r in rows:
+        table[str(r.get("origin"))][str(r.get("period"))] = float(r.get("share") or 0.0)
+    return [
+        {"origin": origin, "cells": [_percent(cells.get(p)) for p in periods]}
+        for origin, cells in sorted(table.items())
+    ]
+
+
+def _ratio(row: dict[str, Any]) -> float | None:
+    quantity = row.get("quantity")
+    return None if not quantity else float(row.get("used") or 0.0) / float(quantity)
+
+
+def _amount(value: Any) -> str:
+    if not isinstance(value, int | float):
+        return ""
+    return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.2f}"
+
+
+def _percent(value: float | None) -> str:
+    return "" if value is None else f"{100 * value:.1f} %"

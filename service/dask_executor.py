@@ -14,7 +14,6 @@ and its plan is dropped.
 
 from __future__ import annotations
 
-import json
 import logging
 import threading
 import uuid
@@ -23,8 +22,7 @@ from typing import Any
 
 from distributed import Client, Future, KilledWorker
 
-from .solving import SolveOptions, run_solve
-from .workers import Outcome
+from .workers import Change, Outcome, solve_item
 
 log = logging.getLogger("magnets.service")
 CONNECT_TIMEOUT_S = 10
@@ -32,9 +30,11 @@ FETCH_TIMEOUT_S = 30  # to fetch a finished plan from the worker that holds it
 KEY_PREFIX = "magnets-item"
 
 
-def solve_task(document: str, options: dict[str, Any]) -> dict[str, Any]:
-    """What a Dask worker runs for one job item (the scenario as JSON text)."""
-    return run_solve(json.loads(document), SolveOptions(**options))
+def solve_task(document: str, options: dict[str, Any], change: Change = None) -> dict[str, Any]:
+    """What a Dask worker runs for one job item (the scenario as JSON text, and a
+    member's change to apply to it)."""
+    plan: dict[str, Any] = solve_item(document, options, change)
+    return plan
 
 
 def task_key(item_id: int) -> str:
@@ -71,12 +71,15 @@ class DaskPool:
         threads = sum(self._client.nthreads().values())
         return max(0, threads - len(self.running()))
 
-    def submit(self, item_id: int, document: str, options: dict[str, Any]) -> None:
+    def submit(
+        self, item_id: int, document: str, options: dict[str, Any], change: Change = None
+    ) -> None:
         assert self._client is not None
         try:
             future = self._client.submit(
-                solve_task, document, options, key=task_key(item_id), pure=False, retries=0
-            )
+                solve_task, document, options, change, key=task_key(item_id), pure=False,
+                retries=0,
+            )  # fmt: skip
         except Exception as exc:  # noqa: BLE001 — whatever the cause, the item is retried later
             self._unstarted[item_id] = Outcome(None, f"cannot submit to Dask: {exc}")
             self._done.set()

@@ -29,7 +29,7 @@ from . import queries, store
 from .database import Database
 from .logging_setup import log_event
 from .settings import Settings
-from .workers import LocalPool, Outcome
+from .workers import Change, LocalPool, Outcome
 
 log = logging.getLogger("magnets.service")
 BUSY_POLL_S = 0.25  # how often running solves are checked for cancellation
@@ -46,7 +46,9 @@ class Executor(Protocol):
     def start(self) -> None: ...
     def ready(self) -> bool: ...
     def capacity(self) -> int: ...
-    def submit(self, item_id: int, document: str, options: dict[str, Any]) -> None: ...
+    def submit(
+        self, item_id: int, document: str, options: dict[str, Any], change: Change = None
+    ) -> None: ...
     def running(self) -> list[int]: ...
     def finished(self) -> list[tuple[int, Outcome]]: ...
     def cancel(self, item_id: int) -> None: ...
@@ -283,7 +285,7 @@ class Dispatcher:
                 log, "job.item_started", job_id=item.job_id, position=item.position,
                 scenario=item.scenario,
             )  # fmt: skip
-            self._executor.submit(item.id, item.document, item.options)
+            self._executor.submit(item.id, item.document, item.options, item.change)
 
     def _pause(self) -> None:
         if self._executor.running():

@@ -26,7 +26,7 @@ from optimizer.scenario.schema import Scenario as ScenarioSchema
 from optimizer.solve import solve
 from optimizer.spreadsheet_text import inert
 from optimizer.whatif.frontier import default_caps, frontier_point, non_dominated
-from optimizer.whatif.shocks import OriginShareShock, SpecError, apply_shocks
+from optimizer.whatif.shocks import OriginShareShock, SpecError, apply_shocks, parse_shocks
 from optimizer.whatif.sweep import (
     base_document,
     expand_members,
@@ -39,7 +39,8 @@ from optimizer.whatif.why import exclusion, why
 __all__ = [
     "Problem", "ScenarioError", "SizeLimits", "SolveOptions", "check", "check_size", "pointer",
     "run_solve", "solve_checked",
-    "check_exclusion", "run_why", "sweep_items", "frontier_items", "job_statistics",
+    "check_exclusion", "run_why", "sweep_members", "frontier_members", "run_member",
+    "member_document", "job_statistics",
     "frontier_of", "job_report", "PlanStatus", "ScenarioSchema", "Plan", "TERMS", "SolverLimits", "SURROGATE_RULE", "inert",
     "read_upload", "template_workbook", "plan_charts", "plan_report", "TERM_LABELS", "signed_term",
 ]  # fmt: skip
@@ -143,16 +144,18 @@ def _under(prefix: str, problem: Problem) -> Problem:
     return Problem(prefix + problem.pointer, problem.value, problem.rule)
 
 
-# --- sweeps and frontiers as jobs: one stored scenario per member --------------------------
-Items = list[tuple[str, dict[str, Any]]]
+# --- sweeps and frontiers as jobs: the base stored once, each member as its shocks -------------
+Members = list[tuple[str, dict[str, Any]]]  # (member name, change: its shocks and its name)
 FRONTIER_NAME = " share at most "  # item names "<origin> share at most <cap>"
 BASE_MEMBER = "base"  # a sweep's unshocked member: not part of the distribution
 
 
-def sweep_items(raw: Any, limits: SizeLimits, max_members: int) -> Items:
-    """(member name, scenario) per sweep member, or ScenarioError with pointers under
-    /sweep naming every problem of the spec, its base or a member. The member count is
-    checked before anything is expanded, so an oversized spec costs nothing."""
+def sweep_members(raw: Any, limits: SizeLimits, max_members: int) -> tuple[dict[str, Any], Members]:
+    """The sweep's base document and, per member, its change (`member_document` makes
+    the member's scenario from them, in the solver process); or ScenarioError with
+    pointers under /sweep naming every problem of the spec or its base. The member count
+    is checked before anything is expanded, and the base document is checked once: a
+    member costs the request its shocks, not a copy of the scenario."""
     try:
         spec = parse_sweep_spec(raw)
         planned = planned_members(spec)
@@ -161,17 +164,15 @@ def sweep_items(raw: Any, limits: SizeLimits, max_members: int) -> Items:
             raise ScenarioError([Problem("/sweep", planned, rule)])
         try:
             base = base_document(spec, allow_path=False)
+            check(base, limits)
         except ScenarioError as exc:
             raise ScenarioError([_under("/sweep/base", p) for p in exc.problems]) from None
-        members = expand_members(spec, base)
+        members = expand_members(spec, base)  # every axis checked against the base
     except SpecError as exc:
         raise ScenarioError([_under("/sweep", p) for p in exc.problems]) from None
-    named = []
-    for member in members:
-        document = apply_shocks(base, member.shocks)
-        document["name"] = f"{base['name']} | {member.name}"[:200]
-        named.append((member.name[:200], document))
-    return _checked_items(named, limits, "/sweep")
+    return base, [
+        (member.name[:200], _change(base, member.name, member.shocks)) for member in members
+    ]
 
 
 def planned_members(spec: Any) -> int:
@@ -185,33 +186,49 @@ def planned_members(spec: Any) -> int:
     return members + (1 if spec.include_base else 0)
 
 
-def frontier_items(document: Any, origin: str, steps: int, limits: SizeLimits) -> Items:
-    """One scenario per cap on `origin`'s share, from 1.0 down to 0 in `steps` steps."""
+def frontier_members(
+    document: Any, origin: str, steps: int, limits: SizeLimits
+) -> tuple[dict[str, Any], Members]:
+    """The base document and one change per cap on `origin`'s share, from 1.0 down to 0
+    in `steps` steps."""
     check(document, limits)
-    base = parse_scenario(document).model_dump(mode="json", exclude_none=True)
+    base: dict[str, Any] = parse_scenario(document).model_dump(mode="json", exclude_none=True)
     if origin not in {c["id"] for c in base.get("countries", [])}:
         rule = "unknown origin: not in the scenario's countries"
         raise ScenarioError([Problem("/frontier/origin", origin, rule)])
-    named = []
+    members = []
     for cap in default_caps(steps):
         shock = OriginShareShock(kind="origin_share", origin=origin, value=cap)
-        capped = apply_shocks(base, [shock])
         name = f"{origin}{FRONTIER_NAME}{cap}"
-        capped["name"] = f"{base['name']} | {name}"[:200]
-        named.append((name, capped))
-    return _checked_items(named, limits, "/frontier")
+        members.append((name, _change(base, name, [shock])))
+    return base, members
 
 
-def _checked_items(named: Items, limits: SizeLimits, where: str) -> Items:
-    problems = []
-    for name, document in named:
-        try:
-            check(document, limits)
-        except ScenarioError as exc:
-            problems += [Problem(where, name, f"{p.pointer}: {p.rule}") for p in exc.problems]
-    if problems:
-        raise ScenarioError(problems)
-    return named
+def _change(base: dict[str, Any], name: str, shocks: Any) -> dict[str, Any]:
+    return {
+        "name": f"{base['name']} | {name}"[:200],
+        "shocks": [shock.model_dump(mode="json", exclude_none=True) for shock in shocks],
+    }
+
+
+def member_document(base: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    """A member's scenario: its shocks applied to the base, under its own name."""
+    document = apply_shocks(base, parse_shocks(change["shocks"]))
+    document["name"] = change["name"]
+    return document
+
+
+def run_member(
+    base: dict[str, Any], change: dict[str, Any], options: SolveOptions
+) -> dict[str, Any]:
+    """`run_solve` of a member's scenario, made here in the solver process; a member
+    the scenario rules refuse (a shock pushing an amount past its bound, say) gets a
+    plan with status `error` and the rules it breaks."""
+    try:
+        document = member_document(base, change)
+    except (SpecError, ScenarioError) as exc:
+        return empty_plan(PlanStatus.ERROR, f"scenario rejected: {exc}")
+    return run_solve(document, options)
 
 
 def job_statistics(plans: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:

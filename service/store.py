@@ -23,6 +23,7 @@ from .tables import (
     ItemState,
     JobState,
     api_keys,
+    job_documents,
     job_items,
     jobs,
     scenarios,
@@ -45,8 +46,21 @@ class TooManyJobs(Exception):
 
 
 @dataclass(frozen=True)
+class Member:
+    """A scenario made from another in the solver process: `base` (stored once for the
+    job, however many members share it) with `change` applied, a sweep member's or a
+    frontier cap's shocks and name (see solving.member_document)."""
+
+    base: dict[str, Any]
+    change: dict[str, Any]
+
+
+@dataclass(frozen=True)
 class JobSubmission:
-    items: list[tuple[str, dict[str, Any]]]  # (scenario name, document), in submission order
+    """`items`: (scenario name, document or Member), in submission order. A document
+    object given more than once (a scenario id repeated) is stored once."""
+
+    items: list[tuple[str, Any]]
     options: dict[str, Any]
     idempotency_key: str | None
     request_sha256: str
@@ -56,10 +70,11 @@ class JobSubmission:
 class ClaimedItem:
     id: int
     job_id: str
-    document: str  # the scenario, as JSON text
+    document: str  # the scenario, or a member's base, as JSON text
     options: dict[str, Any]
     position: int = 0
     scenario: str = ""
+    change: dict[str, Any] | None = None  # a member's: applied to `document` when solved
 
 
 # --- tenants and keys ------------------------------------------------------------------
@@ -173,11 +188,26 @@ def _insert_job(conn: Connection, tenant_id: int, job: JobSubmission) -> str:
             created_at=now(),
         )
     )  # fmt: skip
-    rows = [
-        {"job_id": job_id, "position": i, "scenario_name": name, "document": document,
-         "state": ItemState.QUEUED, "attempts": 0}
-        for i, (name, document) in enumerate(job.items)
-    ]  # fmt: skip
+    # Each distinct document once: the items reference it (by object: the same stored
+    # scenario named twice, or the base of every member, is one object).
+    distinct: dict[int, Any] = {}
+    for _, scenario in job.items:
+        document = scenario.base if isinstance(scenario, Member) else scenario
+        distinct.setdefault(id(document), document)
+    added = conn.execute(
+        insert(job_documents).returning(job_documents.c.id, sort_by_parameter_order=True),
+        [{"job_id": job_id, "document": document} for document in distinct.values()],
+    )
+    row_of = dict(zip(distinct, added.scalars(), strict=True))
+    rows = []
+    for i, (name, scenario) in enumerate(job.items):
+        member = scenario if isinstance(scenario, Member) else None
+        document = scenario if member is None else member.base
+        rows.append(
+            {"job_id": job_id, "position": i, "scenario_name": name,
+             "document_id": row_of[id(document)], "member": member.change if member else None,
+             "state": ItemState.QUEUED, "attempts": 0}
+        )  # fmt: skip
     conn.execute(insert(job_items), rows)
     return job_id
 
@@ -249,10 +279,10 @@ def claim_items(db: Database, limit: int) -> list[ClaimedItem]:
         .limit(limit)
     )
     # The scenario stays JSON text: the solver process reads it, the dispatcher need not.
-    document = cast(job_items.c.document, Text).label("document")
+    document = cast(job_documents.c.document, Text).label("document")
     columns = (
         job_items.c.id, job_items.c.job_id, document, jobs.c.options,
-        job_items.c.position, job_items.c.scenario_name,
+        job_items.c.position, job_items.c.scenario_name, job_items.c.member,
     )  # fmt: skip
     with db.write() as conn:
         if conn.dialect.name == "postgresql":
@@ -263,11 +293,14 @@ def claim_items(db: Database, limit: int) -> list[ClaimedItem]:
         rows = conn.execute(
             select(*columns)
             .join(jobs, jobs.c.id == job_items.c.job_id)
+            .join(job_documents, job_documents.c.id == job_items.c.document_id)
             .where(job_items.c.id.in_(ids))
             .order_by(jobs.c.created_at, job_items.c.position)
         )
         claimed = [
-            ClaimedItem(r.id, r.job_id, r.document, r.options, r.position, r.scenario_name)
+            ClaimedItem(
+                r.id, r.job_id, r.document, r.options, r.position, r.scenario_name, r.member
+            )
             for r in rows
         ]
         for item in claimed:

@@ -92,6 +92,17 @@ jobs = Table(
     Index("ix_jobs_tenant_created", "tenant_id", "created_at"),  # a tenant's job list
 )
 
+# Each distinct scenario document of a job, stored once however many items use it: a
+# scenario id repeated in one job, or the base of a sweep or a frontier.
+job_documents = Table(
+    "job_documents",
+    metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("job_id", ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
+    Column("document", JSON, nullable=False),
+    Index("ix_job_documents_job", "job_id"),
+)
+
 job_items = Table(
     "job_items",
     metadata,
@@ -99,7 +110,14 @@ job_items = Table(
     Column("job_id", ForeignKey("jobs.id", ondelete="CASCADE"), nullable=False),
     Column("position", Integer, nullable=False),
     Column("scenario_name", String(200), nullable=False),
-    Column("document", JSON, nullable=False),
+    # The item's scenario: the job document, with `member` applied when set (a sweep
+    # member's or a frontier cap's shocks and name, made in the solver process). Always
+    # set; nullable as it was added to tables with rows.
+    Column(
+        "document_id",
+        ForeignKey("job_documents.id", ondelete="CASCADE", name="fk_job_items_document_id"),
+    ),
+    Column("member", JSON),
     Column("state", String(16), nullable=False),
     Column("attempts", Integer, nullable=False, default=0),
     Column("plan", JSON),

@@ -34,7 +34,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import store
 from .database import Database
-from .solving import SolveOptions, run_solve, solve_checked
+from .solving import SolveOptions, run_member, run_solve, solve_checked
 
 log = logging.getLogger("magnets.service")
 # Fresh interpreters: forking a process that runs threads (the server's) is unsafe.
@@ -42,6 +42,7 @@ CONTEXT = multiprocessing.get_context("spawn")
 STOP_GRACE_S = 2.0
 EXIT_OUT_OF_MEMORY = 99  # a job worker's exit status after a solve ran out of memory
 MiB = 1024 * 1024
+Change = dict[str, Any] | None  # a sweep member's or frontier cap's, applied to the document
 
 
 def _prepare_process(memory_mb: int | None) -> None:
@@ -60,7 +61,8 @@ def ran_out_of_memory(plan: dict[str, Any]) -> bool:
 
 
 def _serve(conn: Connection, memory_mb: int | None, database_url: str | None) -> None:
-    """A worker's life: receive (item id, scenario JSON, options), solve, store the plan
+    """A worker's life: receive (item id, scenario JSON, options, member change or None),
+    make the member's scenario if it is one, solve, store the plan
     itself when it can reach the database, and send back what the dispatcher logs (or
     the whole plan, for the dispatcher to store), until EOF. Storing here keeps the
     dispatcher's share of each item small, so workers do not queue on it. After a failed
@@ -69,8 +71,8 @@ def _serve(conn: Connection, memory_mb: int | None, database_url: str | None) ->
     db = Database(database_url) if database_url else None
     while True:
         try:
-            item_id, document, options = conn.recv()
-            plan = run_solve(json.loads(document), SolveOptions(**options))
+            item_id, document, options, change = conn.recv()
+            plan = solve_item(document, options, change)
         except (EOFError, OSError):
             return
         except MemoryError:
@@ -78,6 +80,14 @@ def _serve(conn: Connection, memory_mb: int | None, database_url: str | None) ->
         if memory_mb is not None and ran_out_of_memory(plan):
             os._exit(EXIT_OUT_OF_MEMORY)
         conn.send(_stored(db, item_id, plan))
+
+
+def solve_item(document: str, options: dict[str, Any], change: dict[str, Any] | None) -> Any:
+    """A job item's plan: its scenario (JSON text), or a member made from it by `change`."""
+    scenario, solve_options = json.loads(document), SolveOptions(**options)
+    if change is None:
+        return run_solve(scenario, solve_options)
+    return run_member(scenario, change, solve_options)
 
 
 def _stored(db: Database | None, item_id: int, plan: dict[str, Any]) -> Finished:
@@ -137,12 +147,14 @@ class Slot:
         theirs.close()
         self._conn = ours
 
-    def submit(self, item_id: int, document: str, options: dict[str, Any]) -> None:
+    def submit(
+        self, item_id: int, document: str, options: dict[str, Any], change: Change = None
+    ) -> None:
         self.item_id, self._outcome = item_id, None
         try:
             self.start()
             assert self._conn is not None
-            self._conn.send((item_id, document, options))
+            self._conn.send((item_id, document, options, change))
         except OSError as exc:  # no process could be started: the item is tried again later
             log.error("cannot start a solver process: %s", exc)
             self.stop()
@@ -213,8 +225,10 @@ class LocalPool:
     def capacity(self) -> int:
         return len(self._idle())
 
-    def submit(self, item_id: int, document: str, options: dict[str, Any]) -> None:
-        self._idle()[0].submit(item_id, document, options)
+    def submit(
+        self, item_id: int, document: str, options: dict[str, Any], change: Change = None
+    ) -> None:
+        self._idle()[0].submit(item_id, document, options, change)
 
     def running(self) -> list[int]:
         return [slot.item_id for slot in self._slots if slot.item_id is not None]

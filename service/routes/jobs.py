@@ -30,11 +30,11 @@ from ..solving import (
     Problem,
     ScenarioError,
     check,
-    frontier_items,
+    frontier_members,
     frontier_of,
     job_report,
     job_statistics,
-    sweep_items,
+    sweep_members,
 )
 from ..summary import summary_rows, to_csv
 from ..tables import JobState
@@ -235,21 +235,23 @@ def _submit(
         raise HTTPException(429, detail, headers) from None
 
 
-def _items(
-    body: JobCreate, tenant: int, db: Database, settings: Settings
-) -> list[tuple[str, dict[str, Any]]]:
-    """(name, document) per scenario, or RequestProblems naming every bad one. A sweep
-    or a frontier is expanded here, one scenario per member or cap."""
-    items: list[tuple[str, dict[str, Any]]] = []
+def _items(body: JobCreate, tenant: int, db: Database, settings: Settings) -> list[tuple[str, Any]]:
+    """(name, document or store.Member) per scenario, or RequestProblems naming every bad
+    one. A sweep or a frontier is checked here on its base document and stored as that
+    document plus each member's shocks: the solver process makes each member's scenario."""
+    members: list[tuple[str, Any]] = []
     field = "scenarios" if body.scenarios is not None else "scenario_ids"
     limits = size_limits(settings)
     if body.sweep is not None:
-        field, items = "sweep", sweep_items(body.sweep, limits, settings.max_job_scenarios)
+        field = "sweep"
+        base, changes = sweep_members(body.sweep, limits, settings.max_job_scenarios)
+        members = [(name, store.Member(base, change)) for name, change in changes]
     elif body.frontier is not None:
         request = body.frontier
         field = "frontier"
-        items = frontier_items(request.scenario, request.origin, request.steps, limits)
-    count = len(body.scenarios or body.scenario_ids or items)
+        base, changes = frontier_members(request.scenario, request.origin, request.steps, limits)
+        members = [(name, store.Member(base, change)) for name, change in changes]
+    count = len(body.scenarios or body.scenario_ids or members)
     if count > settings.max_job_scenarios:
         rule = f"at most {settings.max_job_scenarios} scenarios in one job"
         raise RequestProblems([Problem(f"/{field}", count, rule)])
@@ -257,7 +259,7 @@ def _items(
         return _checked(body.scenarios, settings)
     if body.scenario_ids is not None:
         return _stored(body.scenario_ids, tenant, db)
-    return items
+    return members
 
 
 def _checked(documents: list[dict[str, Any]], settings: Settings) -> list[tuple[str, Any]]:
@@ -283,6 +285,7 @@ def _stored(ids: list[str], tenant: int, db: Database) -> list[tuple[str, Any]]:
     ]
     if missing:
         raise RequestProblems(missing)
+    # A scenario named twice is the same document object twice: stored once (store.py).
     return [(documents[x]["name"], documents[x]) for x in ids]
 
 

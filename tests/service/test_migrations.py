@@ -18,7 +18,7 @@ from alembic.migration import MigrationContext
 from service import migrations, queries, store
 from service.database import Database
 from service.keys import display_prefix, key_hash, new_key
-from service.tables import ItemState, JobState, metadata
+from service.tables import ItemState, JobState, job_documents, metadata
 from tests.service.conftest import database_url, magnets, service_env
 from tests.service.scenarios import c0
 
@@ -178,6 +178,12 @@ def test_a_first_release_database_upgrades_in_place_with_its_rows(
             (i, name, ItemState.SOLVED, {**PLAN, "objective": i})
             for i, name in enumerate(["a", "b", "a"])
         ]
+        # Each job's identical documents became one row: "a" twice, "b" once.
+        with db.read() as conn:
+            rows = conn.execute(
+                sa.select(job_documents.c.job_id, sa.func.count()).group_by(job_documents.c.job_id)
+            ).all()
+        assert dict(rows) == {"job-done": 2, "job-waiting": 1}
         job = queries.get_job(db, tenant, "job-done")
         assert job is not None and (job.state, job.solved, job.total) == ("completed", 3, 3)
         # The queued item is solved from the document it was stored with.

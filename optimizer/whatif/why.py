@@ -15,15 +15,17 @@ plant in that country; stock of that origin already held at the start stays usab
 
 from __future__ import annotations
 
+from dataclasses import asdict
 from typing import Any
 
 from optimizer.errors import Problem
+from optimizer.insight.binding import TOLERANCE
+from optimizer.insight.binding import binding as limits_at_bound
 from optimizer.options import SolveOptions
 from optimizer.scenario.parsing import parse_scenario
+from optimizer.scenario.schema import Scenario
 from optimizer.whatif.hot_start import HotStartSolver
 from optimizer.whatif.shocks import CapacityShock, SpecError, apply_shocks
-
-TOLERANCE = 1e-6  # relative: a limit within this of its bound is binding
 
 
 def why(
@@ -44,7 +46,8 @@ def why(
         factor=0.0,
     )
     solver = HotStartSolver(options)
-    before = solver.solve(parse_scenario(base)).plan
+    scenario = parse_scenario(base)
+    before = solver.solve(scenario).plan
     after = solver.solve(parse_scenario(_without(base, shock))).plan
     shortage_delta = _delta(outcome(before)["shortage_kg"], outcome(after)["shortage_kg"])
     supplied = supplied_kg(before, excluded["suppliers"], excluded["plants"])
@@ -55,7 +58,7 @@ def why(
         "cost_delta": _delta(before["objective"], after["objective"]),
         "shortage_delta_kg": shortage_delta,
         "base_supply_kg": supplied,
-        "binding": {"base": binding(before, base), "without": binding(after, base)},
+        "binding": {"base": binding(before, scenario), "without": binding(after, scenario)},
         "loss_exceeds_supply": None
         if shortage_delta is None or supplied is None
         else shortage_delta > supplied + TOLERANCE * max(1.0, supplied),
@@ -119,60 +122,12 @@ def _delta(before: float | None, after: float | None) -> float | None:
     return None if before is None or after is None else after - before
 
 
-def binding(plan: dict[str, Any], doc: dict[str, Any]) -> list[dict[str, Any]]:
-    """The plan's limits at their bound: {"constraint", "id", "period", "used", "limit"}
-    for origin shares at their cap (below 100 %), budgets spent, licences used up."""
+def binding(plan: dict[str, Any], scenario: Scenario) -> list[dict[str, Any]]:
+    """The plan's limits at their bound (optimizer/insight/binding.py), as
+    {"constraint", "id", "period", "used", "limit"}; none for a plan without a solution."""
     if plan["objective"] is None:
         return []
-    found = _shares_at_cap(plan, doc) + _budgets_spent(plan, doc)
-    found += [
-        {"constraint": "licence", "id": r["licence"], "period": None,
-         "used": r["used"], "limit": r["quantity"]}
-        for r in plan["licences"]
-        if r["quantity"] > 0 and _at(r["used"], r["quantity"])
-    ]  # fmt: skip
-    return found
-
-
-def _at(used: float, limit: float) -> bool:
-    return used >= limit - TOLERANCE * max(1.0, abs(limit))
-
-
-def _shares_at_cap(plan: dict[str, Any], doc: dict[str, Any]) -> list[dict[str, Any]]:
-    shares: dict[tuple[str, str], float] = {}
-    for r in plan["origin_share"]:
-        shares[r["period"], r["origin"]] = r["share"]
-    supplied = {period for period, _ in shares}
-    caps = (doc.get("policy") or {}).get("max_origin_share") or {}
-    return [
-        {"constraint": "origin_share", "id": origin, "period": period,
-         "used": shares.get((period, origin), 0.0), "limit": cap}
-        for origin, cap in caps.items()
-        if cap < 1
-        for period in doc["periods"]
-        if period in supplied and _at(shares.get((period, origin), 0.0), cap)
-    ]  # fmt: skip
-
-
-def _budgets_spent(plan: dict[str, Any], doc: dict[str, Any]) -> list[dict[str, Any]]:
-    budget = (doc.get("policy") or {}).get("budget")
-    if budget is None:
-        return []
-    periods = doc["periods"]
-    limits = budget if isinstance(budget, list) else [budget] * len(periods)
-    price = {
-        (k["id"], o["product"]): o["price"] for k in doc.get("plants", []) for o in k["offers"]
-    }
-    spent = dict.fromkeys(periods, 0.0)
-    for r in plan["deliveries"]:
-        spent[r["period"]] += r["cost"]
-    for r in plan["production"]:
-        spent[r["period"]] += price.get((r["plant"], r["product"]), 0.0) * r["kg"]
-    return [
-        {"constraint": "budget", "id": None, "period": t, "used": spent[t], "limit": limit}
-        for t, limit in zip(periods, limits, strict=True)
-        if _at(spent[t], limit)
-    ]
+    return [asdict(found) for found in limits_at_bound(plan, scenario)]
 
 
 # -- for people ------------------------------------------------------------------------------

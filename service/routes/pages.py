@@ -52,7 +52,9 @@ from .pages_common import (
 )
 
 router = APIRouter(include_in_schema=False)
-router.include_router(pages_plans.router)
+# the plan pages' routes join this router's own list, so that the app (and its 405s and
+# page policy, read from `router.routes`) sees one flat router of pages
+router.routes.extend(pages_plans.router.routes)
 PAGE_SIZE = 50
 LIBRARY = "/scenarios"
 SAFE_NEXT = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~/?=&%]*$")

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import base64
 import json
+import logging
 from collections import OrderedDict, defaultdict
 from typing import Any
 
@@ -26,6 +27,7 @@ from ..tables import UNFINISHED_ITEM
 from ..workers import PoolBusy, PoolFull, SolvePool
 from .pages_common import NO_STORE, PageError, SignedIn, Visit, not_found, render
 
+log = logging.getLogger("magnets.pages")
 router = APIRouter(include_in_schema=False)
 # the report page carries its own inline styles: it keeps the API's policy, not the pages'
 REPORT_PATH = "/jobs/{job_id}/plans/{position}/report.html"
@@ -133,6 +135,9 @@ async def _charts(
             drawn = await pool.call(plan_charts, item.plan, document or None)
         except (PoolFull, PoolBusy):
             return [], "The server is busy solving; reload the page for the charts."
+        except Exception:  # noqa: BLE001 — the plan's tables stand without its charts
+            log.exception("charts of job %s item %s could not be drawn", *key)
+            return [], "The charts of this plan could not be drawn; the tables below stand."
         cache[key] = [
             {"id": c["id"], "title": c["title"], "caption": c["caption"],
              "src": "data:image/svg+xml;base64," + base64.b64encode(c["svg"].encode()).decode()}

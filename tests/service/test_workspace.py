@@ -254,6 +254,8 @@ def test_page_policy_and_static_files(workspace: Service) -> None:
         policy = client.get("/scenarios").headers["content-security-policy"]
         assert "script-src 'self'" in policy and "style-src 'self'" in policy
         assert "unsafe-inline" not in policy and "form-action 'self'" in policy
+        for page in ("/jobs/x", "/jobs/x/plans/0", "/scenarios/x"):  # every page, 404s too
+            assert client.get(page).headers["content-security-policy"] == policy, page
         for asset in ("/static/workspace.css", "/static/workspace.js"):
             answer = client.get(asset)
             assert answer.status_code == 200

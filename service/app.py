@@ -10,6 +10,7 @@ import asyncio
 import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import Any
 
 from fastapi import Depends, FastAPI
 from sqlalchemy.exc import SQLAlchemyError
@@ -63,7 +64,48 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         app.include_router(router, dependencies=[Depends(_log_tenant), Depends(shallow_body)])
     app.include_router(pages.router)  # the web workspace at /
     install_pages(app)
+    _key_as_security_scheme(app)
     return app
+
+
+API_KEY_SCHEME = "ApiKey"
+API_KEY = {
+    "type": "apiKey",
+    "in": "header",
+    "name": "X-API-Key",
+    "description": "A tenant's key (`magnets keys create`); no key or a bad one answers 401.",
+}
+
+
+def _key_as_security_scheme(app: FastAPI) -> None:
+    """The OpenAPI schema states the `X-API-Key` header (which `TenantDep` reads as a
+    plain header) as the API's security scheme, required by every operation that reads
+    it, so that clients and the contract tests know it is a credential."""
+    build = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        first = app.openapi_schema is None
+        schema = build()
+        if first:
+            for operations in schema["paths"].values():
+                for operation in operations.values():
+                    _key_parameter_to_security(operation)
+            schema.setdefault("components", {})["securitySchemes"] = {API_KEY_SCHEME: API_KEY}
+        return schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
+
+
+def _key_parameter_to_security(operation: dict[str, Any]) -> None:
+    parameters = operation.get("parameters", [])
+    kept = [p for p in parameters if not (p["in"] == "header" and p["name"].lower() == "x-api-key")]
+    if len(kept) == len(parameters):
+        return
+    if kept:
+        operation["parameters"] = kept
+    else:
+        del operation["parameters"]
+    operation["security"] = [{API_KEY_SCHEME: []}]
 
 
 @asynccontextmanager

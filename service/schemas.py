@@ -60,6 +60,18 @@ class Strict(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
 
+def exactly_one_of(*fields: str) -> dict[str, Any]:
+    """JSON Schema for "exactly one of these fields, not null": the `oneOf` of one branch
+    per field, each requiring it with a value (null, like absence, means "not given").
+    The model's own validator answers the same rule with the 422 problem list."""
+    return {
+        "oneOf": [
+            {"required": [field], "properties": {field: {"not": {"type": "null"}}}}
+            for field in fields
+        ]
+    }
+
+
 # --- requests --------------------------------------------------------------------------
 
 
@@ -75,7 +87,12 @@ class FrontierCreate(Strict):
     steps: int = Field(11, ge=1, le=101, description="Caps from 1.0 down to 0, evenly spaced.")
 
 
+JOB_SOURCES = ("scenarios", "scenario_ids", "sweep", "frontier")
+
+
 class JobCreate(Strict):
+    model_config = ConfigDict(extra="forbid", json_schema_extra=exactly_one_of(*JOB_SOURCES))
+
     scenarios: list[Scenario] | None = Field(
         None, min_length=1, description="Scenario documents, solved in this order."
     )
@@ -94,13 +111,16 @@ class JobCreate(Strict):
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
-        given = [self.scenarios, self.scenario_ids, self.sweep, self.frontier]
-        if sum(x is not None for x in given) != 1:
-            raise ValueError("give exactly one of scenarios, scenario_ids, sweep, frontier")
+        if sum(getattr(self, field) is not None for field in JOB_SOURCES) != 1:
+            raise ValueError("give exactly one of " + ", ".join(JOB_SOURCES))
         return self
 
 
 class Exclusion(Strict):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=exactly_one_of("supplier", "origin", "plant")
+    )
+
     supplier: str | None = Field(None, min_length=1)
     origin: str | None = Field(None, min_length=1)
     plant: str | None = Field(None, min_length=1)
@@ -113,6 +133,10 @@ class Exclusion(Strict):
 
 
 class WhyRequest(Strict):
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra=exactly_one_of("scenario", "scenario_id")
+    )
+
     scenario: Scenario | None = Field(None, description="The scenario document.")
     scenario_id: str | None = Field(None, description="Or the id of a stored scenario.")
     exclude: Exclusion

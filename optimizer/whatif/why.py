@@ -38,17 +38,10 @@ def why(
     """The base plan against the plan without the one source named; see the module text."""
     base = parse_scenario(document).model_dump(mode="json", exclude_none=True)
     excluded = exclusion(base, supplier, origin, plant)
-    shock = CapacityShock(
-        kind="capacity",
-        supplier=excluded["suppliers"] or None,
-        plant=excluded["plants"] or None,
-        origin=None,
-        factor=0.0,
-    )
     solver = HotStartSolver(options)
     scenario = parse_scenario(base)
     before = solver.solve(scenario).plan
-    after = solver.solve(parse_scenario(_without(base, shock))).plan
+    after = solver.solve(parse_scenario(_without(base, excluded))).plan
     shortage_delta = _delta(outcome(before)["shortage_kg"], outcome(after)["shortage_kg"])
     supplied = supplied_kg(before, excluded["suppliers"], excluded["plants"])
     return {
@@ -93,9 +86,16 @@ def exclusion(
     return {"kind": kind, "id": id_, "suppliers": suppliers, "plants": plants}
 
 
-def _without(base: dict[str, Any], shock: CapacityShock) -> dict[str, Any]:
-    if not (shock.supplier or shock.plant):  # an origin with no source: nothing changes
-        return base
+def _without(base: dict[str, Any], excluded: dict[str, Any]) -> dict[str, Any]:
+    if not (excluded["suppliers"] or excluded["plants"]):  # an origin with no source
+        return base  # nothing changes (a shock must name something to shock)
+    shock = CapacityShock(
+        kind="capacity",
+        supplier=excluded["suppliers"] or None,
+        plant=excluded["plants"] or None,
+        origin=None,
+        factor=0.0,
+    )
     doc = apply_shocks(base, [shock])
     doc["name"] = f"{base['name']} | without"[:200]
     return doc

@@ -7,6 +7,11 @@ value or a `value` that replaces it. Each kind lists the scenario lists its ids 
 
 Per-period fields (capacities, price indices) given as one scalar become a list when a
 shock touches only some periods, so that the other periods keep their value.
+
+A longer lead time from a period on (`lead_time`) is expressed through capacity, since
+MODEL.md §3 has one lead time per supplier: the deliveries due from that period on arrive
+`add` periods later, so the supplier's capacity profile shifts `add` periods later from
+there and the periods it leaves behind get capacity 0 (see `LeadTimeShock`).
 """
 
 from __future__ import annotations
@@ -202,6 +207,59 @@ class PriceShock(_Shock):
                     offer["price"] = offer["price"] * self.factor
 
 
+class LeadTimeShock(_Shock):
+    """Deliveries of the selected suppliers (matching every selector given) due from period
+    `from` on (default: the first period) arrive `add` periods later.
+
+    MODEL.md §3 has one lead time per supplier (deliveries only in t >= lead_time), so the
+    delay is expressed through capacity. With m = max(from, lead_time), the first period
+    in which a delivery can be due, the capacity becomes
+
+        capacity'[t] = capacity[t]         for t < m
+                       0                   for m <= t < m + add
+                       capacity[t - add]   for t >= m + add
+
+    (clipped to the horizon): what was due in a period now arrives `add` periods later,
+    priced at the arrival period's price index. With `from` at or before the supplier's
+    lead time this is exactly its lead time raised by `add` (a constant capacity then
+    keeps its value from m + add on). The lead time itself is left as it is.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, populate_by_name=True, serialize_by_alias=True
+    )
+    kind: Literal["lead_time"]
+    origin: Ids = Field(None, description="Origin country ids of the suppliers delayed.")
+    country: Ids = Field(None, description="Shipping country ids of the suppliers delayed.")
+    supplier: Ids = Field(None, description="Supplier ids delayed.")
+    add: int = Field(ge=0, le=1000, strict=True, description="Periods added to the lead time.")
+    from_: Annotated[str, Field(strict=True)] | None = Field(
+        None, alias="from", description="First period whose deliveries are delayed; default first."
+    )
+    references: ClassVar[dict[str, str]] = {
+        "origin": "countries", "country": "countries", "supplier": "suppliers",
+        "from_": "periods",
+    }  # fmt: skip
+
+    @model_validator(mode="after")
+    def _selects(self) -> LeadTimeShock:
+        if not (self.origin or self.country or self.supplier):
+            raise ValueError("give at least one of `origin`, `country`, `supplier`")
+        return self
+
+    def apply(self, doc: Document) -> None:
+        periods = len(doc["periods"])
+        start = 0 if self.from_ is None else doc["periods"].index(self.from_)
+        for s in _suppliers(doc, self):
+            due = max(start, int(s.get("lead_time", 0)))
+            if self.add == 0 or due >= periods:
+                continue
+            cap = s["capacity"]
+            values = list(cap) if isinstance(cap, list) else [cap] * periods
+            shifted = values[:due] + [0.0] * self.add + values[due : periods - self.add]
+            s["capacity"] = shifted[:periods]
+
+
 class OriginShareShock(_Shock):
     """Set the policy cap on an origin's share of each period's supply (1 = no cap)."""
 
@@ -223,13 +281,14 @@ Shock = Annotated[
     | CountryRateShock
     | DemandShock
     | PriceShock
+    | LeadTimeShock
     | OriginShareShock,
     Field(discriminator="kind"),
 ]
 SHOCK: TypeAdapter[Any] = TypeAdapter(Shock)
 KINDS = (
     "capacity", "revoke_licence", "licence_quantity", "add_licence", "tariff", "freight",
-    "demand", "price", "origin_share",
+    "demand", "price", "lead_time", "origin_share",
 )  # fmt: skip
 
 

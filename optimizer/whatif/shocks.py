@@ -25,6 +25,7 @@ from optimizer.whatif.shock_kinds import (
     CountryRateShock,
     DemandShock,
     Document,
+    LeadTimeShock,
     LicenceQuantityShock,
     OriginShareShock,
     PriceShock,
@@ -40,6 +41,7 @@ __all__ = [
     "CountryRateShock",
     "DemandShock",
     "Document",
+    "LeadTimeShock",
     "LicenceQuantityShock",
     "OriginShareShock",
     "PriceShock",
@@ -170,11 +172,10 @@ def shock_problems(doc: Document, shock: Any, where: Sequence[object]) -> Iterat
     for field, kind in shock.references.items():
         wanted = getattr(shock, field)
         known = _known(doc, kind)
+        name = type(shock).model_fields[field].alias or field  # `from`, as written
         for i, ref in enumerate([wanted] if isinstance(wanted, str) else wanted or []):
             if ref not in known:
-                at = (
-                    pointer(*where, field) if isinstance(wanted, str) else pointer(*where, field, i)
-                )
+                at = pointer(*where, name) if isinstance(wanted, str) else pointer(*where, name, i)
                 yield Problem(at, ref, f"unknown {_singular(kind)}: not in the scenario's {kind}")
     if isinstance(shock, AddLicenceShock):
         yield from _new_licence_problems(doc, shock.licence, [*where, "licence"])

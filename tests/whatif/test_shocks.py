@@ -8,7 +8,7 @@ import pytest
 
 from optimizer.scenario.parsing import parse_scenario
 from optimizer.whatif.shocks import SpecError, apply_shocks, parse_shock, parse_shocks
-from tests.tiny import demand, plant, scenario, solve_doc, supplier
+from tests.tiny import demand, keyed, plant, scenario, solve_doc, supplier
 
 
 def base_doc() -> dict:
@@ -214,8 +214,122 @@ def test_no_kind_of_shock_changes_its_input():
         {"kind": "price", "origin": "CN", "plant": "in1", "factor": 2},
         {"kind": "price", "supplier": "jp1", "periods": ["t0"], "factor": 2},
         {"kind": "origin_share", "origin": "JP", "value": 0.5},
+        {"kind": "lead_time", "origin": "CN", "add": 1, "from": "t1"},
         {"kind": "revoke_licence", "licence": "L2", "remove": True},
     ]
     out = shocked(doc, *every_kind)
     assert doc == before
     assert out != before
+
+
+# -- lead_time: a delay from a period on, as a shifted capacity profile --------------------
+def test_lead_time_from_a_period_shifts_what_was_due_and_leaves_a_gap():
+    doc = base_doc()
+    doc["periods"].append("t3")
+    doc["demand"] += demand(0, 0, 0, 90)[3:]
+    by_id(doc, "suppliers", "vn1")["capacity"] = [50.0, 60.0, 70.0, 80.0]
+    by_id(doc, "suppliers", "jp1")["price_index"] = 1.0
+    out = shocked(doc, {"kind": "lead_time", "origin": "CN", "add": 1, "from": "t1"})
+    assert by_id(out, "suppliers", "cn1")["capacity"] == [100.0, 0.0, 100.0, 100.0]
+    assert by_id(out, "suppliers", "vn1")["capacity"] == [50.0, 0.0, 60.0, 70.0]  # due t1 -> t2
+    assert by_id(out, "suppliers", "jp1")["capacity"] == 80.0
+    out = shocked(doc, {"kind": "lead_time", "supplier": "vn1", "add": 2, "from": "t2"})
+    assert by_id(out, "suppliers", "vn1")["capacity"] == [50.0, 60.0, 0.0, 0.0]  # past the end
+    out = shocked(doc, {"kind": "lead_time", "country": "JP", "add": 0})
+    assert by_id(out, "suppliers", "jp1")["capacity"] == 80.0
+
+
+def test_lead_time_counts_from_the_supplier_s_own_lead_time():
+    # cn1 delivers from t1 (lead 1): a delay from t0 on starts where its deliveries do
+    doc = base_doc()
+    by_id(doc, "suppliers", "cn1")["lead_time"] = 1
+    out = shocked(doc, {"kind": "lead_time", "supplier": "cn1", "add": 1, "from": "t0"})
+    assert by_id(out, "suppliers", "cn1")["capacity"] == [100.0, 0.0, 100.0]
+    assert by_id(out, "suppliers", "cn1")["lead_time"] == 1
+    assert shocked(doc, {"kind": "lead_time", "supplier": "cn1", "add": 1}) == out
+
+
+def test_lead_time_from_the_start_is_a_longer_lead_time_by_hand():
+    # cn at 10/kg, 100 kg a period, lead time 1; jp at 20/kg; 50 kg a period over three,
+    # holding 1/kg. Lead 1: t0 from jp (1,000), t1 and t2 from cn (500 each) = 2,000.
+    # Delayed one period from the start: jp in t0 and t1 (2,000), cn in t2 (500) = 2,500,
+    # the same as lead time 2.
+    doc = scenario(
+        periods=3,
+        products=[{"id": "p", "holding_cost": 1.0}],
+        suppliers=[
+            supplier("cn", "CN", 10.0, capacity=100.0, lead_time=1),
+            supplier("jp", "JP", 20.0),
+        ],
+        demand=demand(50, 50, 50),
+    )
+    assert solve_doc(doc)["objective"] == pytest.approx(2000.0)
+    delayed = shocked(doc, {"kind": "lead_time", "origin": "CN", "add": 1})
+    assert solve_doc(delayed)["objective"] == pytest.approx(2500.0)
+    longer = copy.deepcopy(doc)
+    longer["suppliers"][0]["lead_time"] = 2
+    assert solve_doc(longer)["objective"] == pytest.approx(2500.0)
+
+
+def test_a_port_delay_from_a_later_period_is_met_by_stocking_up_by_hand():
+    # cn (lead 0) at 10/kg, 100 kg a period; jp at 20/kg; 50 kg a period, holding 1/kg.
+    # Deliveries due from t1 arrive a period later: nothing from cn in t1. Buying 100 kg in
+    # t0 costs 1,000 + 50 holding against 500 + 1,000 from jp: 1,050, then t2 500. 1,550.
+    doc = scenario(
+        periods=3,
+        products=[{"id": "p", "holding_cost": 1.0}],
+        suppliers=[supplier("cn", "CN", 10.0, capacity=100.0), supplier("jp", "JP", 20.0)],
+        demand=demand(50, 50, 50),
+    )
+    assert solve_doc(doc)["objective"] == pytest.approx(1500.0)
+    plan = solve_doc(shocked(doc, {"kind": "lead_time", "origin": "CN", "add": 1, "from": "t1"}))
+    assert plan["objective"] == pytest.approx(1550.0)
+    assert keyed(plan["deliveries"], "supplier", "period") == {
+        ("cn", "t0"): 100.0,
+        ("cn", "t2"): 50.0,
+    }
+
+
+@pytest.mark.parametrize(
+    ("raw", "pointer", "words"),
+    [
+        ({"kind": "lead_time", "add": 1}, "/s", "at least one of"),
+        ({"kind": "lead_time", "origin": "CN", "add": -1}, "/s/add", "greater than or equal"),
+        ({"kind": "lead_time", "origin": "CN", "add": 1.5}, "/s/add", "valid integer"),
+        ({"kind": "lead_time", "origin": "CN"}, "/s/add", "Field required"),
+        ({"kind": "lead_time", "origin": "CN", "add": 1, "factor": 2}, "/s/factor", "unknown"),
+    ],
+)
+def test_malformed_lead_time_shocks_are_refused(raw, pointer, words):
+    with pytest.raises(SpecError) as caught:
+        parse_shock(raw, ["s"])
+    assert any(p.pointer == pointer and words in p.rule for p in caught.value.problems), (
+        caught.value.problems
+    )
+
+
+def test_lead_time_names_an_unknown_period_under_from_and_round_trips():
+    shock = parse_shock({"kind": "lead_time", "origin": "CN", "add": 1, "from": "t9"})
+    with pytest.raises(SpecError) as caught:
+        apply_shocks(base_doc(), [shock], ["shocks"])
+    assert [(p.pointer, p.value) for p in caught.value.problems] == [("/shocks/0/from", "t9")]
+    dumped = shock.model_dump(mode="json", exclude_none=True)  # how the service passes it on
+    assert dumped == {"kind": "lead_time", "origin": ["CN"], "add": 1, "from": "t9"}
+    assert parse_shock(dumped) == shock
+
+
+def test_a_sweep_level_may_delay_a_source():
+    from optimizer.whatif.sweep_spec import expand_members, parse_sweep_spec
+
+    delay = {"kind": "lead_time", "origin": "CN", "add": 1, "from": "t1"}
+    spec = parse_sweep_spec(
+        {
+            "base": base_doc(),
+            "axes": [{"name": "delay", "levels": [{"name": "none", "shocks": []},
+                                                  {"name": "t1", "shocks": [delay]}]}],
+        }
+    )  # fmt: skip
+    members = expand_members(spec, base_doc())
+    assert [m.name for m in members] == ["base", "delay=none", "delay=t1"]
+    out = apply_shocks(base_doc(), members[2].shocks)
+    assert by_id(out, "suppliers", "cn1")["capacity"] == [100.0, 0.0, 100.0]

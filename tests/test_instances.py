@@ -215,3 +215,54 @@ def test_readme_lists_every_scenario() -> None:
     readme = (INSTANCES / "README.md").read_text(encoding="utf-8")
     missing = [p.name for p in CHECKED if p.name not in readme]
     assert missing == []
+
+
+# ---------------------------------------------------------------- the hedged India scenario
+
+LICENCE_RISK = INSTANCES / "india-2026-licence-risk.yaml"
+
+
+@cache
+def hedged_plan_of(path: Path) -> dict[str, Any]:
+    from optimizer.whatif.hedge_document import load_hedge
+    from optimizer.whatif.hedge_values import hedged_plan
+
+    return hedged_plan(load_hedge(path))
+
+
+def test_the_licence_risk_hedge_has_its_notes_beside_it() -> None:
+    m = document(LICENCE_RISK.with_name(LICENCE_RISK.stem + META_SUFFIX))
+    assert m["description"].strip() and m["base"] == FOUR_LICENCES.name
+    for key in ("expressed", "sources", "estimates", "plausibility"):
+        assert m[key] and all(isinstance(s, str) and s.strip() for s in m[key]), key
+    assert {"status", "objective", "evpi", "value_of_hedging"} <= set(m["expected"])
+
+
+def test_the_licence_risk_hedge_reaches_its_expected_result() -> None:
+    m = document(LICENCE_RISK.with_name(LICENCE_RISK.stem + META_SUFFIX))
+    plan = hedged_plan_of(LICENCE_RISK)
+    assert plan["status"] == m["expected"]["status"], plan.get("message")
+    for key, value in m["expected"].items():
+        if key != "status":
+            assert plan[key] == pytest.approx(value, rel=1e-6, abs=1e-6), key
+    assert plan["name"] == LICENCE_RISK.stem
+    hold = next(o for o in plan["outcomes"] if o["name"] == "licences-hold")
+    assert hold["objective"] == pytest.approx(
+        meta(FOUR_LICENCES)["expected"]["objective"], rel=1e-6
+    )
+
+
+def test_the_licence_revocation_is_exact() -> None:
+    """Revoked from reveal: quantity 0 is exact only if nothing licensed can arrive before
+    reveal, i.e. every licensed supplier's lead time reaches it."""
+    from optimizer.whatif.hedge_document import load_hedge
+
+    hedge = load_hedge(LICENCE_RISK)
+    licensed = [s for s in hedge.base.suppliers if s.licence_required]
+    assert licensed and all(s.lead_time >= hedge.reveal_at for s in licensed)
+    revoked = next(o for o in hedge.outcomes if o.name == "continental-revoked")
+    quantities = {lic.id: lic.quantity for lic in revoked.scenario.licences}
+    assert quantities["lic-continental-india"] == 0
+    plan = hedged_plan_of(LICENCE_RISK)
+    assert not [r for r in plan["here_and_now"]["deliveries"] if r["supplier"] in
+                {s.id for s in licensed}]  # fmt: skip

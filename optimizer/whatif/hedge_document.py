@@ -92,13 +92,25 @@ class Hedge:
 
 
 def load_hedge(path: str | Path) -> Hedge:
-    """Read a hedge document (.json, or .yaml/.yml)."""
+    """Read a hedge document (.json, or .yaml/.yml). Its `base` may be a path to a
+    scenario file (JSON or YAML), taken relative to the hedge file's folder."""
     path = Path(path)
+    raw = _read(path, "", "cannot read hedge file")
+    if isinstance(raw, dict) and isinstance(raw.get("base"), str):
+        raw = {**raw, "base": _read(path.parent / raw["base"], "/base", "cannot read base")}
+    return parse_hedge(raw)
+
+
+def _read(path: Path, where: str, words: str) -> Any:
     try:
         text = path.read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
-        raise ScenarioError([Problem("", str(path), f"cannot read hedge file: {exc}")]) from None
-    return parse_hedge(decode(text, yaml_syntax=path.suffix.lower() in (".yaml", ".yml")))
+        raise ScenarioError([Problem(where, str(path), f"{words}: {exc}")]) from None
+    try:
+        return decode(text, yaml_syntax=path.suffix.lower() in (".yaml", ".yml"))
+    except ScenarioError as exc:
+        problems = [Problem(where + p.pointer, p.value, p.rule) for p in exc.problems]
+        raise ScenarioError(problems) from None
 
 
 def parse_hedge(document: Any) -> Hedge:

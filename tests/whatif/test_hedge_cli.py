@@ -70,3 +70,15 @@ def test_an_infeasible_hedge_is_still_a_plan(tmp_path: Path, capsys: Any) -> Non
     assert main(["hedge", write(tmp_path, doc)]) == 0
     plan = json.loads(capsys.readouterr().out)
     assert plan["status"] == "infeasible" and plan["objective"] is None
+
+
+def test_base_may_be_a_scenario_file_beside_the_hedge(tmp_path: Path, capsys: Any) -> None:
+    doc = hedge(0.5)
+    (tmp_path / "scenarios").mkdir()
+    (tmp_path / "scenarios" / "two.json").write_text(json.dumps(doc["base"]), encoding="utf-8")
+    doc["base"] = "scenarios/two.json"  # relative to the hedge file's folder
+    assert main(["hedge", write(tmp_path, doc, "hedge.yaml")]) == 0
+    assert json.loads(capsys.readouterr().out)["objective"] == pytest.approx(1050.0)
+    doc["base"] = "scenarios/missing.json"
+    assert main(["hedge", write(tmp_path, doc)]) == 2
+    assert "invalid hedge document: /base: " in capsys.readouterr().err

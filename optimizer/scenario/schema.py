@@ -40,6 +40,7 @@ def _whole(value: Any) -> Any:
 
 NonNegative = Annotated[float, Field(ge=0, le=MAX_AMOUNT, allow_inf_nan=False, strict=True)]
 Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
+Positive = Annotated[float, Field(gt=0, le=MAX_AMOUNT, allow_inf_nan=False, strict=True)]
 NonNegativeInt = Annotated[int, BeforeValidator(_whole), Field(ge=0, strict=True)]
 Id = Annotated[StrictStr, Field(min_length=1, max_length=200)]
 # A value given once for every period or as one value per period. The tags route
@@ -63,6 +64,30 @@ class Offer(Strict):
     )
 
 
+class Discount(Strict):
+    min_kg: Positive = Field(
+        description="kg of the product delivered in one period from which this price applies."
+    )
+    price: NonNegative = Field(
+        description="Unit price of every kg of such a delivery, currency per kg (all units)."
+    )
+
+
+class SupplierOffer(Offer):
+    discounts: list[Discount] = Field(
+        default_factory=list,
+        description="Quantity discounts (MODEL.md §7): min_kg strictly increasing, price "
+        "strictly decreasing and below the offer's price.",
+    )
+
+
+class Qualification(Strict):
+    cost: NonNegative = Field(description="Currency, paid once when qualification starts.")
+    lead: NonNegativeInt = Field(
+        description="Periods from the start of qualification to the first delivery."
+    )
+
+
 class Product(Strict):
     id: Id = Field(description="Magnet grade id, unique among products.")
     holding_cost: NonNegative = Field(
@@ -83,6 +108,11 @@ class Sector(Strict):
         default_factory=list, description="End-use tags matched by countries' restricted_end_uses."
     )
     shortage_penalty: NonNegative = Field(description="Currency per kg of unmet demand.")
+    min_service: Share | None = Field(
+        None,
+        description="Least fraction of the sector's demand over the horizon that is met; "
+        "none = only the shortage penalty applies.",
+    )
 
 
 class Country(Strict):
@@ -121,7 +151,14 @@ class Supplier(Strict):
         0.0, description="Currency, paid once if the supplier delivers anything."
     )
     price_index: PerPeriod = Field(1.0, description="Price multiplier; scalar or one per period.")
-    offers: list[Offer] = Field(default_factory=list, description="Products this supplier sells.")
+    offers: list[SupplierOffer] = Field(
+        default_factory=list, description="Products this supplier sells."
+    )
+    qualification: Qualification | None = Field(
+        None,
+        description="For a supplier not yet approved: the cost and lead of qualifying it; "
+        "none = already approved.",
+    )
 
     @property
     def origin_id(self) -> str:
@@ -182,6 +219,15 @@ class Policy(Strict):
     budget: PerPeriod | None = Field(
         None,
         description="Spend cap per period (landed purchases + production), currency; scalar or list.",
+    )
+    max_suppliers: dict[StrictStr, NonNegativeInt] = Field(
+        default_factory=dict,
+        description="Per product id, the most suppliers that may deliver it over the horizon.",
+    )
+    origin_share_penalty: dict[StrictStr, NonNegative] = Field(
+        default_factory=dict,
+        description="Per capped origin country id, currency per kg above its max_origin_share: "
+        "the cap becomes a target.",
     )
 
 

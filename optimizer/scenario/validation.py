@@ -12,8 +12,8 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from functools import cache
-from types import SimpleNamespace
-from typing import Any, get_args, get_origin
+from types import NoneType, SimpleNamespace, UnionType
+from typing import Any, Union, get_args, get_origin
 
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
@@ -35,6 +35,8 @@ def check_scenario(sc: Scenario) -> list[Problem]:
         _plant_rules,
         _demand_rows,
         _policy_references,
+        _discount_rules,
+        _rule_references,
     )
     return [problem for check in checks for problem in check(sc)]
 
@@ -163,6 +165,52 @@ def _policy_references(sc: Scenario) -> Iterator[Problem]:
         yield from _missing(origin, countries, "countries (an origin)", *where)
 
 
+def _number(value: Any) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def _discount_rules(sc: Scenario) -> Iterator[Problem]:
+    """MODEL.md §7: brackets by strictly increasing min_kg, at strictly decreasing prices
+    below the offer's; a value that could not be read is compared with nothing."""
+    for i, s in enumerate(sc.suppliers):
+        for j, offer in enumerate(s.offers):
+            yield from _brackets(offer.price, offer.discounts, ("suppliers", i, "offers", j))
+
+
+def _brackets(price: Any, discounts: Any, where: tuple[object, ...]) -> Iterator[Problem]:
+    last_kg, last_price = None, price if _number(price) else None
+    for k, d in enumerate(discounts or []):
+        at = (*where, "discounts", k)
+        if _number(d.min_kg) and last_kg is not None and d.min_kg <= last_kg:
+            rule = f"min_kg must increase strictly from bracket to bracket (previous {last_kg:g})"
+            yield Problem(pointer(*at, "min_kg"), d.min_kg, rule)
+        if _number(d.price) and last_price is not None and d.price >= last_price:
+            rule = (
+                f"a discounted price must be below the offer's price ({last_price:g})"
+                if k == 0
+                else f"prices must decrease strictly from bracket to bracket (previous {last_price:g})"
+            )
+            yield Problem(pointer(*at, "price"), d.price, rule)
+        last_kg = d.min_kg if _number(d.min_kg) else None
+        last_price = d.price if _number(d.price) else None
+
+
+def _rule_references(sc: Scenario) -> Iterator[Problem]:
+    """policy.max_suppliers names products; origin_share_penalty names capped origins."""
+    products = {p.id for p in sc.products}
+    countries = {c.id for c in sc.countries}
+    for product in sc.policy.max_suppliers:
+        yield from _missing(product, products, "products", "policy", "max_suppliers", product)
+    caps = sc.policy.max_origin_share
+    for origin in sc.policy.origin_share_penalty:
+        where = ("policy", "origin_share_penalty", origin)
+        unknown = list(_missing(origin, countries, "countries (an origin)", *where))
+        yield from unknown
+        if not unknown and origin in countries and origin not in caps and UNREAD not in caps:
+            rule = "a penalty applies to an origin's max_origin_share: give the origin a cap"
+            yield Problem(pointer(*where), origin, rule)
+
+
 # ---------------------------------------------------------------------------- tolerant reading
 
 
@@ -213,8 +261,12 @@ class _Field:
 def _fields(model: type[BaseModel]) -> tuple[_Field, ...]:
     out = []
     for name, info in model.model_fields.items():
-        listed = get_origin(info.annotation) is list
-        inner = get_args(info.annotation)[0] if listed else info.annotation
+        annotation = info.annotation
+        if get_origin(annotation) in (Union, UnionType):  # an optional entry: X | None
+            present = [a for a in get_args(annotation) if a is not NoneType]
+            annotation = present[0] if len(present) == 1 else annotation
+        listed = get_origin(annotation) is list
+        inner = get_args(annotation)[0] if listed else annotation
         nested = inner if isinstance(inner, type) and issubclass(inner, BaseModel) else None
         out.append(_Field(name, info, nested, listed and nested is not None))
     return tuple(out)
@@ -244,7 +296,7 @@ class _Reading:
 
     def value(self, f: _Field, raw: Any, at: str) -> Any:
         if f.nested is not None and not f.listed:
-            return self.entry(f.nested, raw, at)
+            return None if raw is None else self.entry(f.nested, raw, at)
         if f.nested is not None:
             if not isinstance(raw, list):
                 return UNREAD

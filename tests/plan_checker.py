@@ -1,4 +1,4 @@
-"""An independent check of a plan against its scenario (MODEL.md §3 and §4).
+"""An independent check of a plan against its scenario (MODEL.md §3, §4 and §7).
 
 Every constraint and every cost term is re-derived from the scenario document and the
 plan's tables alone, with plain dictionaries and loops, so that the check shares no
@@ -21,7 +21,10 @@ from typing import Any
 
 TINY = 1e-6  # kg; MODEL.md §4 leaves smaller quantities out of the tables
 STATUSES = ("optimal", "time_limit", "infeasible", "unbounded", "error")
-TERMS = ("purchase", "fixed", "production", "subsidy", "build", "holding", "shortage")
+TERMS = (
+    "purchase", "fixed", "production", "subsidy", "build", "holding", "shortage",
+    "qualification", "cap_excess",
+)  # fmt: skip
 TABLES = {  # table -> the id columns of one row, each with the scenario list it names
     "deliveries": (("supplier", "suppliers"), ("product", "products"), ("period", "periods")),
     "production": (("plant", "plants"), ("product", "products"), ("period", "periods")),
@@ -35,7 +38,9 @@ TABLES = {  # table -> the id columns of one row, each with the scenario list it
     "shortages": (("product", "products"), ("sector", "sectors"), ("period", "periods")),
 }
 OWNERS = {"deliveries": "suppliers", "production": "plants"}  # only offered products
-OTHER_TABLES = ("licences", "contracts", "plants_built", "origin_share")
+OTHER_TABLES = (
+    "licences", "contracts", "plants_built", "origin_share", "qualified", "cap_excess",
+)  # fmt: skip
 
 
 def check_plan(scenario: dict[str, Any], plan: dict[str, Any], tol: float = 1e-6) -> list[str]:
@@ -110,12 +115,21 @@ class _Scenario:
         """The unit price of an offered product (KeyError for one not offered)."""
         return next(float(o["price"]) for o in owner.get("offers", []) if o["product"] == p)
 
-    def landed(self, s: str, p: str, t: str) -> float:
+    def landed(self, s: str, p: str, t: str, price: float | None = None) -> float:
+        """MODEL.md §2's c[s,p,t]; with `price`, that of a discount bracket (§7)."""
         supplier = self.suppliers[s]
         country = self.countries[supplier["country"]]
         index = self.per_period(supplier.get("price_index", 1.0), t)
         tariff, freight = country.get("tariff", 0.0), country.get("freight", 0.0)
-        return self.price(supplier, p) * index * (1 + tariff) + freight
+        price = self.price(supplier, p) if price is None else price
+        return price * index * (1 + tariff) + freight
+
+    def brackets(self, s: str, p: str) -> list[tuple[float, float]]:
+        """(min_kg, price) of every bracket of an offer, bracket 0 (0 kg, its price) first."""
+        offer = next(o for o in self.suppliers[s].get("offers", []) if o["product"] == p)
+        return [(0.0, float(offer["price"]))] + [
+            (float(d["min_kg"]), float(d["price"])) for d in offer.get("discounts", [])
+        ]
 
     def allowed(self, o: str, e: str) -> bool:
         banned = set(self.countries[o].get("restricted_end_uses", []))
@@ -155,12 +169,17 @@ class _Check:
         for (k, _, t), kg in self.q["production"].items():
             self._supply[t, sc.plants[k]["country"]] += kg
             self._supply[t, None] += kg
+        self._reported_landed = {
+            (r.get("supplier"), r.get("product"), r.get("period")): r.get("landed_cost")
+            for r in plan["deliveries"]
+        }
 
     def run(self) -> None:
         for family in (
             self._stock_balance, self._demand, self._end_use_bans, self._deliveries,
             self._supplier_capacity, self._min_order, self._licences, self._plants,
             self._origin_shares, self._supplier_share, self._safety_stock, self._budget,
+            self._max_suppliers, self._qualification, self._min_service,
             self._costs, self._mip_gap,
         ):  # fmt: skip
             family()
@@ -269,7 +288,7 @@ class _Check:
             s, _, t = key
             if sc.period_pos[t] < sc.suppliers[s].get("lead_time", 0):
                 self.fail("lead time", f"supplier {s} delivers in {t}, before its lead time")
-            c = sc.landed(*key)
+            c = self._bracket_cost(key, row["kg"], row.get("landed_cost"))
             if self.differ(row.get("landed_cost"), c):
                 self.fail("cost", f"deliveries[{i}] landed_cost {row.get('landed_cost')} != {c}")
             if self.differ(row.get("cost"), row["kg"] * c):
@@ -277,6 +296,19 @@ class _Check:
                 self.fail(
                     "cost", f"deliveries[{i}] cost {row.get('cost')} != kg × landed cost {expected}"
                 )
+
+    def _bracket_cost(self, key: tuple[str, str, str], kg: float, reported: Any) -> float:
+        """The landed cost a delivery may carry: c[s,p,t] without discounts; with them
+        (MODEL.md §7) the reported bracket's if the kg reach its min_kg, and in an optimal
+        plan the cheapest bracket the kg reach (all units at that price)."""
+        eligible = [
+            self.sc.landed(*key, price=price)
+            for least, price in self.sc.brackets(key[0], key[1])
+            if not self.above(least, kg, 1)
+        ]
+        if self.plan["status"] == "optimal" or not _finite(reported):
+            return min(eligible)
+        return min(eligible, key=lambda c: abs(c - reported))
 
     def _supplier_capacity(self) -> None:
         for s, supplier in self.sc.suppliers.items():
@@ -397,14 +429,36 @@ class _Check:
             for kind in ("suppliers", "plants")
             for w in sc.ids[kind].values()
         )
+        excess = self._cap_excess_table()
+        penalties = sc.policy.get("origin_share_penalty", {})
         for o, share in sc.policy.get("max_origin_share", {}).items():
             for t in sc.periods:
                 mine, every = self.supply(t, o), self.supply(t)
-                if self.above(mine, share * every, n):
+                over = excess.get((o, t), 0.0)
+                if self.above(mine, share * every + over, n + 1):
                     self.fail(
-                        "origin share", f"{o} supplies {mine} of {every} kg in {t}, cap {share}"
+                        "origin share",
+                        f"{o} supplies {mine} of {every} kg in {t}, cap {share}, excess {over}",
                     )
+                # MODEL.md §7: at the optimum a paid excess is exactly the overshoot
+                paid = penalties.get(o, 0.0) > 0 and self.plan["status"] == "optimal"
+                if paid and self.above(over, max(mine - share * every, 0.0), n + 1):
+                    self.fail("cap excess", f"{o} pays for {over} kg in {t} above its target")
         self._origin_share_table(n)
+
+    def _cap_excess_table(self) -> dict[tuple[str, str], float]:
+        """MODEL.md §7: kg above an origin's target, only for origins with a penalty."""
+        soft = self.sc.policy.get("origin_share_penalty", {})
+        out: dict[tuple[str, str], float] = {}
+        for row in self.plan["cap_excess"]:
+            key, kg = (row.get("origin"), row.get("period")), row.get("kg")
+            if key[0] not in soft or key[1] not in self.sc.period_pos or key in out:
+                self.fail("table", f"cap_excess row {row}: no penalty for it, or repeated")
+            elif not _finite(kg) or kg < 0:
+                self.fail("table", f"cap_excess row {row}: kg must be finite and >= 0")
+            else:
+                out[key] = float(kg)  # type: ignore[index]
+        return out
 
     def _origin_share_table(self, n: int) -> None:
         shares: dict[str, dict[str, float]] = defaultdict(dict)
@@ -466,10 +520,51 @@ class _Check:
 
     # -- §3.6 costs ----------------------------------------------------------------------
     def _purchase(self, t: str | None = None) -> float:
-        sc = self.sc
+        """Landed purchases; a discounted delivery at the bracket it is priced at (§7)."""
         return sum(
-            sc.landed(*key) * kg for key, kg in self.q["deliveries"].items() if t in (None, key[2])
+            self._bracket_cost(key, kg, self._reported_landed.get(key)) * kg
+            for key, kg in self.q["deliveries"].items()
+            if t in (None, key[2])
         )
+
+    # -- §7 sourcing rules -----------------------------------------------------------------
+    def _max_suppliers(self) -> None:
+        for p, most in self.sc.policy.get("max_suppliers", {}).items():
+            chosen = {s for (s, q, _), kg in self.q["deliveries"].items() if q == p and kg > 0}
+            if len(chosen) > most:
+                self.fail("max suppliers", f"{sorted(chosen)} deliver {p}, at most {most}")
+
+    def _qualification(self) -> None:
+        """Deliveries of a supplier awaiting qualification only from `lead` periods after
+        its qualification starts; the table lists each such supplier at most once."""
+        sc, started = self.sc, {}
+        for row in self.plan["qualified"]:
+            s, t = row.get("supplier"), row.get("period")
+            if s not in sc.suppliers or t not in sc.period_pos or s in started:
+                self.fail("table", f"qualified row {row}: unknown or repeated")
+            elif sc.suppliers[s].get("qualification") is None:
+                self.fail("qualification", f"{s} is qualified but needs no qualification")
+            else:
+                started[s] = sc.period_pos[t]
+        for s, _, t in self.q["deliveries"]:
+            needs = sc.suppliers[s].get("qualification")
+            if needs is None:
+                continue
+            ready = started.get(s)
+            if ready is None or sc.period_pos[t] < ready + needs["lead"]:
+                self.fail("qualification", f"{s} delivers in {t} before it is qualified")
+
+    def _min_service(self) -> None:
+        sc = self.sc
+        for e, sector in sc.sectors.items():
+            level = sector.get("min_service")
+            if level is None:
+                continue
+            wanted = sum(q for (_, f, _), q in sc.demand.items() if f == e)
+            short = sum(kg for (_, f, _), kg in self.q["shortages"].items() if f == e)
+            n = len(sc.products) * len(sc.periods)
+            if self.above(short, (1 - level) * wanted, n):
+                self.fail("min service", f"{e} is short {short} of {wanted} kg, level {level}")
 
     def _production(self, t: str | None = None) -> float:
         sc = self.sc
@@ -494,6 +589,8 @@ class _Check:
             "build": 0.0,
             "holding": TINY * n_t * len(sc.countries) * holding,
             "shortage": TINY * n_t * len(sc.products) * penalties,
+            "qualification": 0.0,
+            "cap_excess": TINY * n_t * sum(sc.policy.get("origin_share_penalty", {}).values()),
         }
 
     def _subsidy(self) -> float:
@@ -520,6 +617,16 @@ class _Check:
             ),
             "shortage": sum(
                 sc.sectors[e]["shortage_penalty"] * kg for (_, e, _), kg in q["shortages"].items()
+            ),
+            "qualification": sum(
+                sc.suppliers[r["supplier"]]["qualification"]["cost"]
+                for r in self.plan["qualified"]
+                if (sc.suppliers.get(r.get("supplier")) or {}).get("qualification")
+            ),
+            "cap_excess": sum(
+                sc.policy.get("origin_share_penalty", {}).get(r.get("origin"), 0.0) * r["kg"]
+                for r in self.plan["cap_excess"]
+                if _finite(r.get("kg"))
             ),
         }
 
@@ -587,7 +694,15 @@ def _needs_binaries(sc: _Scenario) -> bool:
         s.get("offers") and (s.get("fixed_cost", 0.0) > 0 or s.get("min_order", 0.0) > 0)
         for s in sc.suppliers.values()
     )
-    return suppliers or any(not k.get("existing", True) for k in sc.plants.values())
+    rules = any(  # MODEL.md §7: discounts, qualification, a cap on the number of suppliers
+        s.get("qualification") is not None or any(o.get("discounts") for o in s.get("offers", []))
+        for s in sc.suppliers.values()
+    ) or any(
+        p in sc.policy.get("max_suppliers", {})
+        for s in sc.suppliers.values()
+        for p in (o["product"] for o in s.get("offers", []))
+    )
+    return suppliers or rules or any(not k.get("existing", True) for k in sc.plants.values())
 
 
 def max_flow(

@@ -15,8 +15,12 @@ from hypothesis import strategies as st
 TAGS = ["defence", "us_reexport"]
 
 
-def random_scenario(seed: int, milp: bool = False, periods: int | None = None) -> dict[str, Any]:
-    """A valid scenario document; `milp` adds fixed costs, minimum orders and candidate plants."""
+def random_scenario(
+    seed: int, milp: bool = False, periods: int | None = None, rules: bool = False
+) -> dict[str, Any]:
+    """A valid scenario document; `milp` adds fixed costs, minimum orders and candidate plants,
+    `rules` the sourcing rules of MODEL.md §7 on top (drawn from a generator of their own,
+    so that the rest of a seed's scenario is the same with or without them)."""
     r = random.Random(seed)
     T = periods or r.randint(1, 4)
     per = [f"t{i}" for i in range(T)]
@@ -53,12 +57,52 @@ def random_scenario(seed: int, milp: bool = False, periods: int | None = None) -
             if r.random() < 0.5
             else [round(r.uniform(2000, 30000), 0) for _ in per]
         )
-    return {
+    document = {
         "name": f"random seed={seed}{' milp' if milp else ''}",
         "periods": per, "products": products, "sectors": sectors, "countries": countries,
         "suppliers": suppliers, "licences": licences, "plants": plants, "demand": demand,
         "policy": policy,
     }  # fmt: skip
+    if rules:
+        add_rules(random.Random(f"rules {seed}"), document)
+        document["name"] += " rules"
+    return document
+
+
+def add_rules(r: random.Random, document: dict[str, Any]) -> None:
+    """Quantity discounts, caps on the number of suppliers, qualifications, service levels
+    and soft origin caps (MODEL.md §7), each where a draw says so."""
+    for s in document["suppliers"]:
+        for offer in s["offers"]:
+            if r.random() < 0.5:
+                offer["discounts"] = _discounts(r, offer["price"])
+        if r.random() < 0.35:
+            s["qualification"] = {"cost": round(r.uniform(0, 1500), 0), "lead": r.randint(0, 2)}
+    for e in document["sectors"]:
+        if r.random() < 0.35:
+            e["min_service"] = round(r.uniform(0.1, 0.6), 2)
+    policy = document["policy"]
+    pids = [p["id"] for p in document["products"]]
+    if r.random() < 0.5:
+        policy["max_suppliers"] = {
+            p: r.randint(0, 2) for p in r.sample(pids, r.randint(1, len(pids)))
+        }
+    caps = policy.get("max_origin_share", {})
+    if caps and r.random() < 0.7:
+        policy["origin_share_penalty"] = {o: round(r.uniform(0, 40), 2) for o in caps}
+    elif r.random() < 0.4:  # a soft cap where the scenario had none
+        origin = r.choice([c["id"] for c in document["countries"]])
+        policy["max_origin_share"] = {origin: round(r.uniform(0.2, 0.8), 3)}
+        policy["origin_share_penalty"] = {origin: round(r.uniform(0, 40), 2)}
+
+
+def _discounts(r: random.Random, price: float) -> list[dict[str, Any]]:
+    out, kg = [], 0.0
+    for _ in range(r.randint(1, 2)):
+        kg += round(r.uniform(10, 90), 0)
+        price = round(price * r.uniform(0.75, 0.97), 2)
+        out.append({"min_kg": kg, "price": price})
+    return out
 
 
 def _product(r: random.Random, i: int, T: int) -> dict[str, Any]:

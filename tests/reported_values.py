@@ -14,7 +14,7 @@ from tests.tiny import solve_doc
 
 Key = tuple[str, str | None, str | None]
 FAMILIES = ("licence", "supplier_capacity", "plant_capacity", "origin_share", "budget",
-            "safety_stock", "demand")  # fmt: skip
+            "safety_stock", "demand", "min_service", "max_suppliers")  # fmt: skip
 
 
 def values(doc: dict[str, Any], plan: dict[str, Any] | None = None) -> dict[Key, float]:

@@ -38,3 +38,17 @@ def test_shared_hedges_set_passes() -> None:
     )
     assert run.returncode == 0, run.stdout + run.stderr
     assert "FAIL" not in run.stdout
+
+
+def test_shared_rules_set_passes() -> None:
+    """MODEL.md §7 (sourcing rules) through `magnets solve`: one hand-derived case per rule."""
+    assert MAGNETS, "the magnets command is not installed"
+    run = subprocess.run(
+        ["bash", str(conformance() / "check.sh"), "rules"],
+        env={**os.environ, "MAGNETS": MAGNETS},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert run.returncode == 0, run.stdout + run.stderr
+    assert "FAIL" not in run.stdout

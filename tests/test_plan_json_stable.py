@@ -3,6 +3,9 @@
 `tests/data/plans/` holds what `magnets solve --out` wrote for every shipped instance and
 every shared conformance scenario, plain and with `--explain`, before the plan had a type
 of its own; only the timings, which differ from run to run, are zeroed on both sides.
+Re-recorded once since, when MODEL.md §7 added the terms `qualification` and
+`cap_excess` (0 in every recorded plan) and the tables `qualified` and `cap_excess`
+(empty): nothing else in any recorded plan changed.
 """
 
 from __future__ import annotations

@@ -9,8 +9,9 @@ for the demand of sector defence for smco). Rows of one family with the same id 
 period state one limit (a supplier's capacity row and, under a minimum order, the
 ceiling row gated by its order).
 
-Two families are material-flow identities rather than limits (`stock_balance` and the
-`supply_total` definition); they hold in every plan and have no entry here.
+Three families are identities rather than limits (`stock_balance`, the `supply_total`
+definition and `discount_split`, a discounted delivery as the sum of its brackets); they
+hold in every plan and have no entry here.
 """
 
 from __future__ import annotations
@@ -37,8 +38,17 @@ LIMITS: dict[str, tuple[str, ...]] = {
     "safety_stock": ("product",),
     "budget": (),
     "subsidy_limit": ("plant",),
+    # MODEL.md §7 sourcing rules
+    "discount_choice": ("supplier", "product"),
+    "discount_floor": ("supplier", "product"),
+    "discount_ceiling": ("supplier", "product"),
+    "supplier_selection": ("supplier", "product"),
+    "max_suppliers": ("product",),
+    "qualified_supply": ("supplier",),
+    "qualify_once": ("supplier",),
+    "min_service": ("sector",),
 }
-IDENTITIES = ("stock_balance", "supply_total")
+IDENTITIES = ("stock_balance", "supply_total", "discount_split")
 
 
 @dataclass(frozen=True)
@@ -211,6 +221,88 @@ def _subsidy_limit(ix: ScenarioIndex, pos: dict[str, int]) -> str:
     )
 
 
+def _offer(ix: ScenarioIndex, pos: dict[str, int]) -> tuple[str, str, str]:
+    return (
+        ix.supplier_ids[pos["supplier"]],
+        ix.product_ids[pos["product"]],
+        ix.periods[pos["period"]],
+    )
+
+
+def _discount(ix: ScenarioIndex, pos: dict[str, int]) -> tuple[float, float]:
+    """(min_kg, price) of the row's bracket; bracket 0 is the offer's own price from 0 kg."""
+    s, p, b = pos["supplier"], ix.product_ids[pos["product"]], pos["bracket"]
+    offer = next(o for o in ix.scenario.suppliers[s].offers if o.product == p)
+    if b == 0:
+        return 0.0, offer.price
+    return offer.discounts[b - 1].min_kg, offer.discounts[b - 1].price
+
+
+def _discount_choice(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    s, p, t = _offer(ix, pos)
+    return f"a delivery of {p} from {s} in {t} is priced at one discount bracket"
+
+
+def _discount_floor(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    s, p, t = _offer(ix, pos)
+    kg, price = _discount(ix, pos)
+    return (
+        f"{s}'s price of {amount(price)} {ix.scenario.currency}/kg for {p} holds only for "
+        f"a delivery of at least {amount(kg)} kg in {t}"
+    )
+
+
+def _discount_ceiling(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    s, p, t = _offer(ix, pos)
+    _, price = _discount(ix, pos)
+    cap = ix.supplier_capacity[pos["supplier"], pos["period"]]
+    return (
+        f"{s} delivers {p} at {amount(price)} {ix.scenario.currency}/kg in {t} only if that "
+        f"bracket is chosen, up to its capacity of {amount(cap)} kg"
+    )
+
+
+def _supplier_selection(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    s, p, t = _offer(ix, pos)
+    return f"{s} delivers {p} in {t} only if it is one of the suppliers chosen for {p}"
+
+
+def _max_suppliers(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    p = ix.product_ids[pos["product"]]
+    most = ix.scenario.policy.max_suppliers[p]
+    return f"{p}: at most {most} supplier{'s' if most != 1 else ''} over the horizon"
+
+
+def _qualified_supply(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    s, t = pos["supplier"], pos["period"]
+    supplier = ix.scenario.suppliers[s]
+    lead = supplier.qualification.lead if supplier.qualification is not None else 0
+    latest = t - lead
+    if latest < 0:
+        return (
+            f"{supplier.id} cannot deliver in {ix.periods[t]}: its qualification takes "
+            f"{lead} period{'s' if lead != 1 else ''}"
+        )
+    return (
+        f"{supplier.id} delivers in {ix.periods[t]} only if qualified by "
+        f"{ix.periods[latest]} (qualification lead {lead})"
+    )
+
+
+def _qualify_once(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    return f"{ix.supplier_ids[pos['supplier']]} is qualified at most once"
+
+
+def _min_service(ix: ScenarioIndex, pos: dict[str, int]) -> str:
+    e = pos["sector"]
+    level = float(ix.min_service[e])
+    total = float(ix.demand[:, e, :].sum())
+    return (
+        f"service level of {ix.sector_ids[e]}: at least {percent(level)} of its "
+        f"{amount(total)} kg of demand met over the horizon"
+    )
+
+
 _DESCRIBE: dict[str, Describer] = {
     "demand": _demand,
     "supplier_capacity": _supplier_capacity,
@@ -224,4 +316,12 @@ _DESCRIBE: dict[str, Describer] = {
     "safety_stock": _safety_stock,
     "budget": _budget,
     "subsidy_limit": _subsidy_limit,
+    "discount_choice": _discount_choice,
+    "discount_floor": _discount_floor,
+    "discount_ceiling": _discount_ceiling,
+    "supplier_selection": _supplier_selection,
+    "max_suppliers": _max_suppliers,
+    "qualified_supply": _qualified_supply,
+    "qualify_once": _qualify_once,
+    "min_service": _min_service,
 }

@@ -10,7 +10,10 @@ Each record is {"constraint", "id", "period", "value"}; ids: `licence` the licen
 (period null: the quantity spans the horizon), `supplier_capacity` the supplier,
 `plant_capacity` the plant, `origin_share` the origin, `budget` null, `safety_stock` the
 product (one value per period: the end-of-period stock it asks for; the sum over the
-periods is the value of the product's `min_inventory`), `demand` "product/sector".
+periods is the value of the product's `min_inventory`), `demand` "product/sector";
+MODEL.md §7: `min_service` the sector (per unit service level, 1.0 = 100 %, period null),
+`max_suppliers` the product (the change in cost when one more supplier is allowed: a
+whole number has no dual, so it is re-solved; period null).
 
 Reported: every limit with a non-zero value, family by family in the order of
 `FAMILIES`, then in model order. A limit that is not listed is worth 0: more of it would
@@ -30,6 +33,9 @@ the row, for the bound that is active; checked numerically by the tests):
   rows where the capacity appears.
 - an origin-share cap σ: the row reads Σ_o supply − σ · Σ supply ≤ 0, so
   d objective / d σ = y · (all supply of the period).
+- a service level (MODEL.md §7) σ_e: Σ short ≤ (1 − σ_e) · D_e, so its value is −y · D_e,
+  and a demand of sector e moves that right-hand side too: its value is y of the demand
+  row plus (1 − σ_e) · y of the service row.
 
 MILPs: the binary decisions (contracts, orders, plants built) are fixed at the plan's
 values and the LP that is left is solved; its duals give the values, which therefore
@@ -53,14 +59,14 @@ from optimizer.model import highs_backend as backend
 from optimizer.model.build import build_model
 from optimizer.model.constraints_flow import GATES
 from optimizer.model.indexing import ScenarioIndex
-from optimizer.model.lp import LinearModel, RowBlock, VarBlock
+from optimizer.model.lp import INF, LinearModel, RowBlock, VarBlock
 from optimizer.model.status import PlanStatus
 from optimizer.options import SolveOptions
 from optimizer.scenario.schema import Scenario
 
 FAMILIES = (
     "licence", "supplier_capacity", "plant_capacity", "origin_share", "budget",
-    "safety_stock", "demand",
+    "safety_stock", "demand", "min_service", "max_suppliers",
 )  # fmt: skip
 TOLERANCE = 1e-7  # HiGHS's default dual feasibility tolerance: duals below it are round-off
 
@@ -153,10 +159,55 @@ def _plant_capacity(m: LinearModel, ix: ScenarioIndex, sol: DualSolution) -> Val
 
 
 def _origin_share(m: LinearModel, ix: ScenarioIndex, sol: DualSolution) -> Values:
-    """y · (all deliveries and production of the period): the cap multiplies that total."""
+    """y · (all deliveries and production of the period): the cap multiplies that total
+    (the excess over a soft cap is not supply)."""
     block = m.constraints["origin_share"]
-    total, _ = _entry_sums(block, sol.x)
+    every, _ = _entry_sums(block, sol.x)
+    excess, _ = _entry_sums(block, sol.x, m.variables["excess"])
+    total = every - excess
     return block, _duals(block, sol) * total, total
+
+
+def _demand(m: LinearModel, ix: ScenarioIndex, sol: DualSolution) -> Values:
+    """y of the demand row; under a service level (MODEL.md §7) one more kg demanded also
+    lets (1 − level) kg more go short: + (1 − level) · y of the sector's min_service row."""
+    block = m.constraints["demand"]
+    value = _duals(block, sol).copy()
+    service = m.constraints["min_service"]
+    y = np.zeros(len(ix.sector_ids))
+    y[service.index["sector"]] = _duals(service, sol)
+    sector = block.index["sector"]
+    value += (1 - np.nan_to_num(ix.min_service[sector], nan=1.0)) * y[sector]
+    return block, value, np.ones(block.size)
+
+
+def _min_service(m: LinearModel, ix: ScenarioIndex, sol: DualSolution) -> Values:
+    """Per unit service level (1.0 = 100 %): the row reads Σ short <= (1 − level) · D, so
+    d objective / d level = −y · D, D the sector's demand over the horizon."""
+    block = m.constraints["min_service"]
+    demand = ix.demand.sum(axis=(0, 2))[block.index["sector"]]
+    return block, -_duals(block, sol) * demand, demand
+
+
+def _max_suppliers(m: LinearModel, ix: ScenarioIndex, sol: DualSolution) -> Values:
+    """A whole number of suppliers has no dual: the value of one more supplier is the
+    change in the optimum when the cap is raised by one, re-solved as a MILP; only caps
+    the plan uses up are re-solved (the others are worth 0)."""
+    block = m.constraints["max_suppliers"]
+    chosen, _ = _entry_sums(block, sol.x)
+    value = np.zeros(block.size)
+    cost, _, _, _ = m.column_arrays()
+    base = float(cost @ sol.x)
+    for row in np.nonzero(chosen >= block.upper - 0.5)[0].tolist():
+        h = backend.new_highs(SolveOptions())
+        backend.pass_model(h, m)
+        r = np.array([block.start + row], np.int32)
+        h.changeRowsBounds(1, r, np.array([-INF]), block.upper[row : row + 1] + 1)  # type: ignore[attr-defined]
+        h.run()
+        if h.getModelStatus() == highspy.HighsModelStatus.kOptimal:
+            value[row] = min(h.getInfo().objective_function_value - base, 0.0)
+    # below the MIP gap (relative 1e-6 = TOLERANCE · 10) a difference is the solver's
+    return block, value, np.full(block.size, 10 * max(abs(base), 1.0))
 
 
 _FAMILY_VALUES: dict[str, FamilyValues] = {
@@ -166,7 +217,9 @@ _FAMILY_VALUES: dict[str, FamilyValues] = {
     "origin_share": _origin_share,
     "budget": _bound_values("budget"),
     "safety_stock": _bound_values("safety_stock"),
-    "demand": _bound_values("demand"),
+    "demand": _demand,
+    "min_service": _min_service,
+    "max_suppliers": _max_suppliers,
 }
 
 
@@ -213,28 +266,62 @@ def solution_values(
 def binaries_from_plan(m: LinearModel, ix: ScenarioIndex, plan: dict[str, Any]) -> np.ndarray:
     """The plan's binary decisions in model column order: active[s] from `contracts`,
     order[s,t] from `deliveries` (an order is placed exactly when something is delivered),
-    build[k,t] from `plants_built`."""
+    build[k,t] from `plants_built`; and MODEL.md §7's: y[s,p,t,b] from the delivery's
+    landed cost (the bracket priced so), u[s,p] from the deliveries (a supplier is chosen
+    for a product exactly when it delivers some), qual[s,t] from `qualified`."""
     contracts = {c["supplier"] for c in plan["contracts"]}
     delivered = {(d["supplier"], d["period"]) for d in plan["deliveries"]}
     built = {(b["plant"], b["period"]) for b in plan["plants_built"]}
+    qualified = {(q["supplier"], q["period"]) for q in plan.get("qualified", [])}
     s_ids, k_ids, per = ix.supplier_ids, ix.plant_ids, ix.periods
+    v = m.variables
+
+    def pairs(name: str, ids: list[str], owner: str) -> list[tuple[str, str]]:
+        b = v[name]
+        return [(ids[a], per[t]) for a, t in zip(b.index[owner], b.index["period"], strict=True)]
+
     parts = {
-        "active": [s_ids[s] in contracts for s in m.variables["active"].index["supplier"]],
-        "order": [
-            (s_ids[s], per[t]) in delivered
-            for s, t in zip(
-                *(m.variables["order"].index[k] for k in ("supplier", "period")), strict=True
-            )
-        ],
-        "build": [
-            (k_ids[k], per[t]) in built
-            for k, t in zip(
-                *(m.variables["build"].index[k] for k in ("plant", "period")), strict=True
-            )
-        ],
+        "active": [s_ids[s] in contracts for s in v["active"].index["supplier"]],
+        "order": [pair in delivered for pair in pairs("order", s_ids, "supplier")],
+        "build": [pair in built for pair in pairs("build", k_ids, "plant")],
+        "y": _brackets_from_plan(m, ix, plan),
+        "u": _selected_from_plan(m, ix, plan),
+        "qual": [pair in qualified for pair in pairs("qual", s_ids, "supplier")],
     }
     on = [np.asarray(parts[b.name], float) for b in m.variables.values() if b.binary]
     return np.concatenate(on) if on else np.zeros(0)
+
+
+def _brackets_from_plan(m: LinearModel, ix: ScenarioIndex, plan: dict[str, Any]) -> np.ndarray:
+    """y: the bracket whose landed cost is nearest the delivery's; none without a delivery."""
+    y = m.variables["y"]
+    landed = {
+        (d["supplier"], d["product"], d["period"]): d["landed_cost"] for d in plan["deliveries"]
+    }
+    key = [
+        (ix.supplier_ids[s], ix.product_ids[p], ix.periods[t])
+        for s, p, t in zip(
+            *(y.index[k].tolist() for k in ("supplier", "product", "period")), strict=True
+        )
+    ]
+    paid = np.array([landed.get(k, np.nan) for k in key], float)
+    gap = np.where(np.isnan(paid), np.inf, np.abs(m.variables["q"].cost - np.nan_to_num(paid)))
+    out = np.zeros(y.size)
+    if y.size:
+        order = np.lexsort((gap, y.index["buy"]))
+        first = np.unique(y.index["buy"][order], return_index=True)[1]
+        best = order[first]
+        out[best[np.isfinite(gap[best])]] = 1.0
+    return out
+
+
+def _selected_from_plan(m: LinearModel, ix: ScenarioIndex, plan: dict[str, Any]) -> list[bool]:
+    u = m.variables["u"]
+    sold = {(d["supplier"], d["product"]) for d in plan["deliveries"]}
+    return [
+        (ix.supplier_ids[s], ix.product_ids[p]) in sold
+        for s, p in zip(u.index["supplier"].tolist(), u.index["product"].tolist(), strict=True)
+    ]
 
 
 NO_VALUES = "the LP left with the plan's binary decisions fixed has no optimal solution"

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from optimizer.model import constraints_flow as flow
 from optimizer.model import constraints_policy as policy
+from optimizer.model import constraints_rules as rules
 from optimizer.model import variables as var
 from optimizer.model.indexing import ScenarioIndex
 from optimizer.model.lp import LinearModel
@@ -31,6 +32,11 @@ def build_model(scenario: Scenario) -> tuple[LinearModel, ScenarioIndex]:
     v["build"] = var.add_build(m, ix)
     v["subsidy"] = var.add_subsidy(m, ix)
     v["supply_total"] = var.add_supply_total(m, ix)
+    v["q"] = var.add_bracket_buy(m, ix, v["buy"])  # MODEL.md §7: none without the rules
+    v["y"] = var.add_bracket_choice(m, ix, v["q"])
+    v["u"] = var.add_selected(m, ix)
+    v["qual"] = var.add_qualification(m, ix)
+    v["excess"] = var.add_excess(m, ix)
 
     flow.add_stock_balance(m, ix, v)
     flow.add_demand(m, ix, v)
@@ -46,4 +52,13 @@ def build_model(scenario: Scenario) -> tuple[LinearModel, ScenarioIndex]:
     policy.add_safety_stock(m, ix, v)
     policy.add_budget(m, ix, v)
     policy.add_subsidy_limit(m, ix, v)
+    rules.add_discount_split(m, ix, v)
+    rules.add_discount_choice(m, ix, v)
+    rules.add_discount_floor(m, ix, v)
+    rules.add_discount_ceiling(m, ix, v)
+    rules.add_supplier_selection(m, ix, v)
+    rules.add_max_suppliers(m, ix, v)
+    rules.add_qualified_supply(m, ix, v)
+    rules.add_qualify_once(m, ix, v)
+    rules.add_min_service(m, ix, v)
     return m, ix

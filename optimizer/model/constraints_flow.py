@@ -59,7 +59,7 @@ def add_demand(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> Row
     return m.add_constraints("demand", dict(short.index), qty, qty, entries, short.size)
 
 
-def _pairs_in_use(
+def pairs_in_use(
     owner: np.ndarray, period: np.ndarray, owners: int, T: int
 ) -> tuple[np.ndarray, ...]:
     """Distinct (owner, period) pairs among columns, ordered by owner then period, and
@@ -79,9 +79,7 @@ def add_supplier_capacity(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlo
     either as the value of that capacity. The floor of the minimum order is `min_order`.
     """
     buy, active = v["buy"], v["active"]
-    s, t, row = _pairs_in_use(
-        buy.index["supplier"], buy.index["period"], len(ix.supplier_ids), ix.T
-    )
+    s, t, row = pairs_in_use(buy.index["supplier"], buy.index["period"], len(ix.supplier_ids), ix.T)
     cap = ix.supplier_capacity[s, t]
     active_col = np.full(len(ix.supplier_ids), -1, np.int64)
     active_col[active.index["supplier"]] = active.cols
@@ -144,7 +142,7 @@ def add_plant_capacity(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]
     """Σ_p make[k,p,t] <= capacity[k,t] (existing) or capacity[k,t] · Σ_{τ<=t−build_lead} build[k,τ]."""
     make, build = v["make"], v["build"]
     plants = ix.scenario.plants
-    k, t, row = _pairs_in_use(make.index["plant"], make.index["period"], len(plants), ix.T)
+    k, t, row = pairs_in_use(make.index["plant"], make.index["period"], len(plants), ix.T)
     cap = ix.plant_capacity[k, t]
     existing = np.array([p.existing for p in plants], bool)[k]
     # Candidate plants: the row for (k, t) lists every build[k, τ] with τ <= t − build_lead.

@@ -7,6 +7,7 @@ import numpy as np
 from optimizer.model.constraints_flow import Entries, dense_positions
 from optimizer.model.indexing import ScenarioIndex
 from optimizer.model.lp import INF, LinearModel, RowBlock, VarBlock
+from optimizer.model.variables import soft_caps
 
 
 def add_licence_required(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
@@ -46,20 +47,22 @@ def _supply_columns(
 
 
 def add_origin_share(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
-    """Per capped origin o and period t: supply of origin o − share[o] · all supply <= 0."""
-    caps = [
-        (ix.country_pos[o], share)
-        for o, share in ix.scenario.policy.max_origin_share.items()
-        if share < 1
-    ]
+    """Per capped origin o and period t: supply of origin o − share[o] · all supply <= 0;
+    under an origin_share_penalty (MODEL.md §7) the row's right-hand side gains excess[o,t]."""
+    caps = soft_caps(ix)
     cols, origin, period = _supply_columns(ix, v)
     rr, cc, vv = [], [], []
-    for j, (o, share) in enumerate(caps):  # one pass per capped origin, arrays inside
+    for j, (o, share, _) in enumerate(caps):  # one pass per capped origin, arrays inside
         rr.append(j * ix.T + period)
         cc.append(cols)
         vv.append(np.where(origin == o, 1.0 - share, -share))
+    excess = v["excess"]
+    soft = np.array([j for j, (_, _, penalty) in enumerate(caps) if penalty is not None], np.int64)
+    rr.append(np.repeat(soft * ix.T, ix.T) + excess.index["period"])
+    cc.append(excess.cols)
+    vv.append(-np.ones(excess.size))
     entries = [(np.concatenate(rr), np.concatenate(cc), np.concatenate(vv))] if caps else []
-    o_idx = np.repeat(np.array([o for o, _ in caps], np.int64), ix.T)
+    o_idx = np.repeat(np.array([o for o, _, _ in caps], np.int64), ix.T)
     t_idx = np.tile(np.arange(ix.T), len(caps))
     n = len(caps) * ix.T
     return m.add_constraints(
@@ -115,14 +118,16 @@ def add_safety_stock(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) 
 
 
 def add_budget(m: LinearModel, ix: ScenarioIndex, v: dict[str, VarBlock]) -> RowBlock:
-    """Σ landed cost · buy + Σ production cost · make <= budget[t], when a budget is set."""
+    """Σ landed cost · buy + Σ production cost · make <= budget[t], when a budget is set; a
+    discounted delivery counts at its bracket's landed cost (Σ_b c[s,p,t,b] · q[s,p,t,b])."""
     budget = ix.budget
     if budget is None:
         return m.add_constraints("budget", {"period": np.zeros(0, np.int64)}, -INF, INF, [], 0)
-    buy, make = v["buy"], v["make"]
+    buy, make, q = v["buy"], v["make"], v["q"]
     entries = [
         (buy.index["period"], buy.cols, buy.cost),
         (make.index["period"], make.cols, make.cost),
+        (q.index["period"], q.cols, q.cost),
     ]
     return m.add_constraints("budget", {"period": np.arange(ix.T)}, -INF, budget, entries, ix.T)
 

@@ -1,7 +1,8 @@
 """Writes the model `solve` hands to HiGHS, rows and columns named in the spec's words.
 
 Names look like `buy(cn_ganzhou,ndfeb_hc,2025-Q3)` or `licence(lic-1)`: the variable's or
-the constraint family's name, then the ids. A supplier's capacity row under a minimum order
+the constraint family's name, then the ids; a discount bracket is its number
+(`q(cn_ganzhou,ndfeb_hc,2025-Q3,1)`, bracket 0 being the offer's own price). A supplier's capacity row under a minimum order
 has a twin, the ceiling gated by its order: `supplier_capacity(cn_ganzhou,2025-Q3,order)`.
 MPS keeps every id as written (whitespace becomes `_`); the LP format admits fewer
 characters, so there any other character becomes `_` too. Names are made only here
@@ -32,6 +33,7 @@ def _labels(ix: ScenarioIndex) -> dict[str, list[str]]:
         "supplier": ix.supplier_ids, "product": ix.product_ids, "period": ix.periods,
         "origin": ix.country_ids, "sector": ix.sector_ids, "plant": ix.plant_ids,
         "licence": ix.licence_ids,
+        "bracket": [str(b) for b in range(1 + int(ix.brackets.bracket.max(initial=0)))],
     }  # fmt: skip
 
 

@@ -34,6 +34,17 @@ class Offers:
     price: FloatArray
 
 
+@dataclass(frozen=True)
+class Brackets:
+    """One row per discount bracket b >= 1 of a supplier offer: the offer's row in
+    `supplier_offers`, b, the bracket's min_kg and its unit price."""
+
+    offer: IntArray
+    bracket: IntArray
+    min_kg: FloatArray
+    price: FloatArray
+
+
 class ScenarioIndex:
     """Positions and per-period arrays for one validated scenario."""
 
@@ -176,6 +187,44 @@ class ScenarioIndex:
     def budget(self) -> FloatArray | None:
         b = self.scenario.policy.budget
         return None if b is None else _per_period(b, self.T)
+
+    # -- sourcing rules (MODEL.md §7) ----------------------------------------------
+    @cached_property
+    def brackets(self) -> Brackets:
+        """The discount brackets b >= 1 of every supplier offer (bracket 0 is the offer itself)."""
+        rows = [
+            (i, b, d.min_kg, d.price)
+            for i, o in enumerate(o for s in self.scenario.suppliers for o in s.offers)
+            for b, d in enumerate(o.discounts, start=1)
+        ]
+        if not rows:
+            empty = np.zeros(0, np.int64)
+            return Brackets(empty, empty, np.zeros(0), np.zeros(0))
+        offer, bracket, min_kg, price = zip(*rows, strict=True)
+        return Brackets(
+            np.array(offer, np.int64),
+            np.array(bracket, np.int64),
+            np.array(min_kg, float),
+            np.array(price, float),
+        )
+
+    @cached_property
+    def qualification_cost(self) -> FloatArray:
+        """Per supplier: the cost of qualifying it, NaN for one already approved."""
+        q = [s.qualification for s in self.scenario.suppliers]
+        return np.array([np.nan if x is None else x.cost for x in q], float)
+
+    @cached_property
+    def qualification_lead(self) -> IntArray:
+        """Per supplier: the qualification lead, clipped to the horizon (0 when approved)."""
+        q = [s.qualification for s in self.scenario.suppliers]
+        return np.array([0 if x is None else min(x.lead, self.T) for x in q], np.int64)
+
+    @cached_property
+    def min_service(self) -> FloatArray:
+        """Per sector: its service level, NaN where none is set."""
+        ms = [e.min_service for e in self.scenario.sectors]
+        return np.array([np.nan if x is None else x for x in ms], float)
 
     # -- helpers -------------------------------------------------------------------
     def _stack(self, values: list[float | list[float]]) -> FloatArray:

@@ -15,6 +15,7 @@ from optimizer.model.lp import LinearModel, VarBlock
 from optimizer.model.plan_types import (
     TABLES,
     TERMS,
+    CapExcess,
     Conflicting,
     Consumption,
     Contract,
@@ -27,6 +28,7 @@ from optimizer.model.plan_types import (
     Plan,
     PlantBuilt,
     Production,
+    Qualified,
     Shortage,
     Stock,
     Table,
@@ -157,13 +159,15 @@ def cost_terms(m: LinearModel, x: np.ndarray) -> Terms:
 
     v = m.variables
     return Terms(
-        purchase=dot("buy"),
+        purchase=dot("buy") + dot("q"),  # a discounted delivery's cost sits on its brackets
         fixed=dot("active"),
         production=dot("make"),
         subsidy=float(x[v["subsidy"].start : v["subsidy"].start + v["subsidy"].size].sum()),
         build=dot("build"),
         holding=dot("inv"),
         shortage=dot("short"),
+        qualification=dot("qual"),
+        cap_excess=dot("excess"),
     )
 
 
@@ -212,7 +216,7 @@ def _tables(m: LinearModel, ix: ScenarioIndex, x: np.ndarray) -> dict[str, Any]:
     suppliers = active.index["supplier"][on].tolist()
     built = np.nonzero(_values(build, x) > 0.5)[0]
     return {
-        "deliveries": _deliveries(ix, buy, _values(buy, x)),
+        "deliveries": _deliveries(ix, buy, _values(buy, x), _bracket_costs(m, x)),
         "production": Table.of_columns(
             Production,
             *_columns(make, _values(make, x), ix.plant_ids, ix.product_ids, per),
@@ -263,6 +267,13 @@ def _tables(m: LinearModel, ix: ScenarioIndex, x: np.ndarray) -> dict[str, Any]:
             [per[t] for t in build.index["period"][built].tolist()],
         ),
         "origin_share": _origin_share(ix, buy, make, x),
+        "qualified": _qualified(ix, v["qual"], x),
+        "cap_excess": Table.of_columns(
+            CapExcess,
+            *_columns(
+                v["excess"], _values(v["excess"], x), ix.country_ids, per, keys=("origin", "period")
+            ),
+        ),
     }
 
 
@@ -282,11 +293,37 @@ def _columns(
     return [*columns, values[keep].tolist()]
 
 
-def _deliveries(ix: ScenarioIndex, buy: VarBlock, values: np.ndarray) -> Table[Delivery]:
+def _bracket_costs(m: LinearModel, x: np.ndarray) -> np.ndarray:
+    """Per buy column: its landed cost per kg, for a discounted delivery the landed cost
+    of the bracket it is priced at (the bracket holding its kg; bracket 0 when none)."""
+    buy, q = m.variables["buy"], m.variables["q"]
+    landed = buy.cost.copy()
+    if q.size == 0:
+        return landed
+    kg = _values(q, x)
+    # the first bracket of each delivery, then the one holding the most kg
+    order = np.lexsort((-kg, q.index["buy"]))
+    first = np.unique(q.index["buy"][order], return_index=True)[1]
+    landed[q.index["buy"][order[first]]] = q.cost[order[first]]
+    return landed
+
+
+def _qualified(ix: ScenarioIndex, qual: VarBlock, x: np.ndarray) -> Table[Qualified]:
+    on = np.nonzero(_values(qual, x) > 0.5)[0]
+    return Table.of_columns(
+        Qualified,
+        [ix.supplier_ids[s] for s in qual.index["supplier"][on].tolist()],
+        [ix.periods[t] for t in qual.index["period"][on].tolist()],
+    )
+
+
+def _deliveries(
+    ix: ScenarioIndex, buy: VarBlock, values: np.ndarray, landed_cost: np.ndarray
+) -> Table[Delivery]:
     keys = ("supplier", "product", "period")
     *ids, kg = _columns(buy, values, ix.supplier_ids, ix.product_ids, ix.periods, keys=keys)
     keep = np.nonzero(values >= TINY_KG)[0]
-    landed = buy.cost[keep].tolist()
+    landed = landed_cost[keep].tolist()
     cost = [k * c for k, c in zip(kg, landed, strict=True)]
     return Table.of_columns(Delivery, *ids, kg, landed, cost)
 

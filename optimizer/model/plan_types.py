@@ -25,8 +25,9 @@ from optimizer.model.status import PlanStatus
 
 @dataclass(frozen=True, slots=True)
 class Terms:
-    """The objective's terms, MODEL.md §3.6; subsidy is a positive amount subtracted.
-    Its fields are the one list of cost terms (`TERMS`)."""
+    """The objective's terms, MODEL.md §3.6 and §7; subsidy is a positive amount
+    subtracted. Its fields are the one list of cost terms (`TERMS`). The two of §7 are 0
+    when the rules are unused, and read as 0 from a plan written before them."""
 
     purchase: float
     fixed: float
@@ -35,10 +36,13 @@ class Terms:
     build: float
     holding: float
     shortage: float
+    qualification: float = 0.0
+    cap_excess: float = 0.0
 
     @property
     def objective(self) -> float:
-        """purchase + fixed + production − subsidy + build + holding + shortage."""
+        """purchase + fixed + production − subsidy + build + holding + shortage
+        + qualification + cap_excess."""
         return (
             self.purchase
             + self.fixed
@@ -47,6 +51,8 @@ class Terms:
             + self.build
             + self.holding
             + self.shortage
+            + self.qualification
+            + self.cap_excess
         )
 
 
@@ -160,6 +166,24 @@ class OriginShare:
     period: str
     origin: str
     share: float
+
+
+@dataclass(frozen=True, slots=True)
+class Qualified:
+    """A supplier whose qualification starts in a period (MODEL.md §7)."""
+
+    supplier: str
+    period: str
+
+
+@dataclass(frozen=True, slots=True)
+class CapExcess:
+    """kg of an origin above its max_origin_share target in a period, paid at its
+    origin_share_penalty (MODEL.md §7)."""
+
+    origin: str
+    period: str
+    kg: float
 
 
 @dataclass(frozen=True, slots=True)
@@ -305,6 +329,8 @@ TABLE_ROWS: dict[str, type] = {  # each table of §4 and its row type, in the pl
     "contracts": Contract,
     "plants_built": PlantBuilt,
     "origin_share": OriginShare,
+    "qualified": Qualified,  # MODEL.md §7
+    "cap_excess": CapExcess,
 }
 TABLES: tuple[str, ...] = tuple(TABLE_ROWS)
 
@@ -339,6 +365,8 @@ class Plan:
     contracts: Table[Contract] = _empty(Contract)
     plants_built: Table[PlantBuilt] = _empty(PlantBuilt)
     origin_share: Table[OriginShare] = _empty(OriginShare)
+    qualified: Table[Qualified] = _empty(Qualified)
+    cap_excess: Table[CapExcess] = _empty(CapExcess)
     message: str | None = None  # why there is no solution, in words
     marginal_values: tuple[MarginalValue, ...] | None = None  # explain, with a solution
     diagnosis: Diagnosis | None = None  # explain, for an infeasible scenario

@@ -45,6 +45,15 @@ def build_pyomo_model(scenario: Scenario) -> pyo.ConcreteModel:
     add_safety_stock(m)
     add_budget(m)
     add_subsidy_limit(m)
+    add_discount_split(m)
+    add_discount_choice(m)
+    add_discount_floor(m)
+    add_discount_ceiling(m)
+    add_supplier_selection(m)
+    add_max_suppliers(m)
+    add_qualified_supply(m)
+    add_qualify_once(m)
+    add_min_service(m)
     add_objective(m)
     return m
 
@@ -75,6 +84,7 @@ def add_sets(m: pyo.ConcreteModel, sc: Scenario) -> None:
         (p, o, e, t) for p in m.products for o, e in m.allowed for t in m.periods])  # fmt: skip
     _add_licence_sets(m, sc)
     _add_binary_sets(m, sc)
+    _add_rule_sets(m, sc)
 
 
 def _add_offer_sets(m: pyo.ConcreteModel, sc: Scenario) -> None:
@@ -129,6 +139,28 @@ def _add_binary_sets(m: pyo.ConcreteModel, sc: Scenario) -> None:
     ])  # fmt: skip
 
 
+def _add_rule_sets(m: pyo.ConcreteModel, sc: Scenario) -> None:
+    """§7: discount brackets b = 0 (the offer's price) … B of each delivery of a discounted
+    offer; offers of products with a cap on their suppliers; suppliers awaiting
+    qualification and the periods it may start in; capped origins with a penalty."""
+    brackets = {(s.id, o.product): len(o.discounts) for s in sc.suppliers for o in s.offers}
+    m.bracket_deliveries = pyo.Set(dimen=4, initialize=[
+        (s, p, t, b) for s, p, t in m.deliveries if brackets[s, p]
+        for b in range(brackets[s, p] + 1)
+    ], doc="(s, p, t, b): delivery (s, p, t) priced at bracket b")  # fmt: skip
+    m.discounted_deliveries = pyo.Set(dimen=3, initialize=[
+        (s, p, t) for s, p, t in m.deliveries if brackets[s, p]])  # fmt: skip
+    m.selection_offers = pyo.Set(dimen=2, initialize=[
+        (s, p) for s, p in m.offers if p in sc.policy.max_suppliers])  # fmt: skip
+    m.pending_suppliers = pyo.Set(initialize=[
+        s.id for s in sc.suppliers if s.qualification is not None])  # fmt: skip
+    m.qualification_starts = pyo.Set(dimen=2, initialize=[
+        (s, t) for s in m.pending_suppliers for t in m.periods])  # fmt: skip
+    m.soft_origins = pyo.Set(initialize=[
+        o for o, share in sc.policy.max_origin_share.items()
+        if o in sc.policy.origin_share_penalty and share < 1])  # fmt: skip
+
+
 def add_data(m: pyo.ConcreteModel, sc: Scenario) -> None:
     """§1–2 coefficients as Params, so that a reader can inspect them on the model."""
     money = pyo.NonNegativeReals
@@ -161,6 +193,7 @@ def add_data(m: pyo.ConcreteModel, sc: Scenario) -> None:
     m.capped_plants = pyo.Set(initialize=list(caps), doc="plants whose subsidy is capped")
     m.incentive_cap = pyo.Param(m.capped_plants, initialize=caps, within=money)
     _add_policy_data(m, sc)
+    _add_rule_data(m, sc)
 
 
 def _per_id(index: pyo.Set, items: list, field: str) -> pyo.Param:
@@ -183,6 +216,48 @@ def _add_policy_data(m: pyo.ConcreteModel, sc: Scenario) -> None:
     m.budget_periods = pyo.Set(initialize=range(len(budget)), doc="periods with a spend cap")
     m.budget_amount = pyo.Param(
         m.budget_periods, initialize=dict(enumerate(budget)), within=pyo.NonNegativeReals
+    )
+
+
+def _add_rule_data(m: pyo.ConcreteModel, sc: Scenario) -> None:
+    """§7 data: bracket prices and floors, supplier caps, qualification, service levels,
+    penalties."""
+    country = {c.id: c for c in sc.countries}
+    bracket_cost, floor = {}, {}
+    for s in sc.suppliers:
+        ship = country[s.country]
+        index = _per_period(s.price_index, len(sc.periods))
+        for o in s.offers:
+            prices = [o.price] + [d.price for d in o.discounts]
+            kgs = [0.0] + [d.min_kg for d in o.discounts]
+            for b in range(len(o.discounts) + 1 if o.discounts else 0):
+                floor[s.id, o.product, b] = kgs[b]
+                for t in range(s.lead_time, len(sc.periods)):
+                    landed = prices[b] * index[t] * (1 + ship.tariff) + ship.freight
+                    bracket_cost[s.id, o.product, t, b] = landed
+    money = pyo.NonNegativeReals
+    m.bracket_cost = pyo.Param(m.bracket_deliveries, initialize=bracket_cost, within=money)
+    m.bracket_offers = pyo.Set(dimen=3, initialize=list(floor))
+    m.min_kg = pyo.Param(m.bracket_offers, initialize=floor, within=money)
+    policy = sc.policy
+    m.capped_products = pyo.Set(initialize=list(policy.max_suppliers))
+    m.max_suppliers_count = pyo.Param(
+        m.capped_products, initialize=dict(policy.max_suppliers), within=pyo.NonNegativeIntegers
+    )
+    pending = {s.id: s.qualification for s in sc.suppliers if s.qualification is not None}
+    m.qualification_cost = pyo.Param(
+        m.pending_suppliers, initialize={s: q.cost for s, q in pending.items()}, within=money
+    )
+    m.qualification_lead = pyo.Param(
+        m.pending_suppliers, initialize={s: q.lead for s, q in pending.items()}, within=pyo.Any
+    )
+    levels = {e.id: e.min_service for e in sc.sectors if e.min_service is not None}
+    m.serviced_sectors = pyo.Set(initialize=list(levels), doc="sectors with a service level")
+    m.service_level = pyo.Param(m.serviced_sectors, initialize=levels, within=pyo.UnitInterval)
+    m.origin_share_penalty = pyo.Param(
+        m.soft_origins,
+        initialize={o: policy.origin_share_penalty[o] for o in m.soft_origins},
+        within=money,
     )
 
 
@@ -213,6 +288,12 @@ def add_variables(m: pyo.ConcreteModel) -> None:
     m.order = pyo.Var(m.order_periods, within=pyo.Binary, doc="s delivers in period t")
     m.build = pyo.Var(m.build_periods, within=pyo.Binary, doc="candidate k is built in t")
     m.subsidy = pyo.Var(m.plants, within=pyo.NonNegativeReals, doc="incentive earned by k")
+    # §7 sourcing rules
+    m.q = pyo.Var(m.bracket_deliveries, within=kg, doc="kg of buy[s,p,t] priced at bracket b")
+    m.y = pyo.Var(m.bracket_deliveries, within=pyo.Binary, doc="buy[s,p,t] is at bracket b")
+    m.u = pyo.Var(m.selection_offers, within=pyo.Binary, doc="s is one of p's suppliers")
+    m.qual = pyo.Var(m.qualification_starts, within=pyo.Binary, doc="s's qualification starts")
+    m.excess = pyo.Var(m.soft_origins, m.periods, within=kg, doc="kg above o's share target")
 
 
 def _row(lhs_terms: list, make_row: Callable[[Any], Any]) -> Any:
@@ -342,7 +423,10 @@ def add_origin_share(m: pyo.ConcreteModel) -> None:
                      if (s, p, t) in m.deliveries]  # fmt: skip
         of_origin += [m.make[k, p, t] for k in m.plants_in[o] for p in m.products_made_by[k]]
         everything = _supplied(m, t)
-        return _row(everything, lambda total: sum(of_origin) <= m.max_origin_share[o] * total)
+        excess = m.excess[o, t] if o in m.soft_origins else 0  # §7: a soft cap's target
+        return _row(
+            everything, lambda total: sum(of_origin) <= m.max_origin_share[o] * total + excess
+        )
 
     m.origin_share = pyo.Constraint(m.capped_origins, m.periods, rule=cap)
 
@@ -379,13 +463,25 @@ def add_budget(m: pyo.ConcreteModel) -> None:
     """§3.5 per budgeted period: landed purchases + production cost <= budget[t]."""
 
     def cap(m, t):
-        spend = [m.landed_cost[s, p, t] * m.buy[s, p, t] for s in m.suppliers
+        spend = [_purchase_cost(m, s, p, t) for s in m.suppliers
                  for p in m.products_offered_by[s] if (s, p, t) in m.deliveries]  # fmt: skip
         spend += [m.production_cost[k, p] * m.make[k, p, t] for k in m.plants
                   for p in m.products_made_by[k]]  # fmt: skip
         return _row(spend, lambda cost: cost <= m.budget_amount[t])
 
     m.budget = pyo.Constraint(m.budget_periods, rule=cap)
+
+
+def _purchase_cost(m, s, p, t) -> Any:
+    """c[s,p,t]·buy[s,p,t], or Σ_b c[s,p,t,b]·q[s,p,t,b] for a discounted offer (§7)."""
+    if (s, p, t) in m.discounted_deliveries:
+        return sum(m.bracket_cost[s, p, t, b] * m.q[s, p, t, b]
+                   for b in _brackets_of(m, s, p))  # fmt: skip
+    return m.landed_cost[s, p, t] * m.buy[s, p, t]
+
+
+def _brackets_of(m, s, p) -> list[int]:
+    return [b for q, r, b in m.bracket_offers if (q, r) == (s, p)]
 
 
 def add_subsidy_limit(m: pyo.ConcreteModel) -> None:
@@ -400,9 +496,103 @@ def add_subsidy_limit(m: pyo.ConcreteModel) -> None:
         m.subsidy[k].setub(pyo.value(m.incentive_cap[k]))
 
 
+def add_discount_split(m: pyo.ConcreteModel) -> None:
+    """§7 buy[s,p,t] = Σ_b q[s,p,t,b] for a delivery of a discounted offer."""
+
+    def split(m, s, p, t):
+        return m.buy[s, p, t] == sum(m.q[s, p, t, b] for b in _brackets_of(m, s, p))
+
+    m.discount_split = pyo.Constraint(m.discounted_deliveries, rule=split)
+
+
+def add_discount_choice(m: pyo.ConcreteModel) -> None:
+    """§7 Σ_b y[s,p,t,b] <= 1."""
+
+    def one(m, s, p, t):
+        return sum(m.y[s, p, t, b] for b in _brackets_of(m, s, p)) <= 1
+
+    m.discount_choice = pyo.Constraint(m.discounted_deliveries, rule=one)
+
+
+def add_discount_floor(m: pyo.ConcreteModel) -> None:
+    """§7 min_kg[b]·y[s,p,t,b] <= q[s,p,t,b] (bracket 0 starts at 0 kg: no row)."""
+
+    def floor(m, s, p, t, b):
+        if b == 0:
+            return pyo.Constraint.Skip
+        return m.min_kg[s, p, b] * m.y[s, p, t, b] <= m.q[s, p, t, b]
+
+    m.discount_floor = pyo.Constraint(m.bracket_deliveries, rule=floor)
+
+
+def add_discount_ceiling(m: pyo.ConcreteModel) -> None:
+    """§7 q[s,p,t,b] <= capacity[s,t]·y[s,p,t,b]."""
+
+    def ceiling(m, s, p, t, b):
+        return m.q[s, p, t, b] <= m.supplier_capacity_kg[s, t] * m.y[s, p, t, b]
+
+    m.discount_ceiling = pyo.Constraint(m.bracket_deliveries, rule=ceiling)
+
+
+def add_supplier_selection(m: pyo.ConcreteModel) -> None:
+    """§7 buy[s,p,t] <= capacity[s,t]·u[s,p] for every t, where p's suppliers are capped."""
+
+    def selected(m, s, p, t):
+        if (s, p) not in m.selection_offers:
+            return pyo.Constraint.Skip
+        return m.buy[s, p, t] <= m.supplier_capacity_kg[s, t] * m.u[s, p]
+
+    m.supplier_selection = pyo.Constraint(m.deliveries, rule=selected)
+
+
+def add_max_suppliers(m: pyo.ConcreteModel) -> None:
+    """§7 Σ_s u[s,p] <= max_suppliers[p]."""
+
+    def most(m, p):
+        chosen = [m.u[s, q] for s, q in m.selection_offers if q == p]
+        return _row(chosen, lambda n: n <= m.max_suppliers_count[p])
+
+    m.max_suppliers = pyo.Constraint(m.capped_products, rule=most)
+
+
+def add_qualified_supply(m: pyo.ConcreteModel) -> None:
+    """§7 Σ_p buy[s,p,t] <= capacity[s,t]·Σ_{τ <= t − lead} qual[s,τ]."""
+
+    def qualified(m, s, t):
+        started = [m.qual[s, tau] for tau in m.periods if tau <= t - m.qualification_lead[s]]
+        return _row(_delivered(m, s, t),
+                    lambda kg: kg <= m.supplier_capacity_kg[s, t] * sum(started))  # fmt: skip
+
+    m.qualified_supply = pyo.Constraint(m.pending_suppliers, m.periods, rule=qualified)
+
+
+def add_qualify_once(m: pyo.ConcreteModel) -> None:
+    """§7 Σ_τ qual[s,τ] <= 1."""
+
+    def once(m, s):
+        return sum(m.qual[s, t] for t in m.periods) <= 1
+
+    m.qualify_once = pyo.Constraint(m.pending_suppliers, rule=once)
+
+
+def add_min_service(m: pyo.ConcreteModel) -> None:
+    """§7 Σ_{p,t} short[p,e,t] <= (1 − min_service[e])·Σ_{p,t} demand[p,e,t]."""
+
+    def served(m, e):
+        demanded = sum(m.demand_kg[p, e, t] for p in m.products for t in m.periods)
+        short = sum(m.short[p, e, t] for p in m.products for t in m.periods)
+        if isinstance(short, int):  # no product: nothing can be short
+            return pyo.Constraint.Skip
+        return short <= (1 - m.service_level[e]) * demanded
+
+    m.min_service = pyo.Constraint(m.serviced_sectors, rule=served)
+
+
 def add_objective(m: pyo.ConcreteModel) -> None:
-    """§3.6 minimise total cost; `term_<name>` holds each of a plan's `terms`."""
-    m.term_purchase = pyo.Expression(expr=sum(m.landed_cost[i] * m.buy[i] for i in m.deliveries))
+    """§3.6 and §7 minimise total cost; `term_<name>` holds each of a plan's `terms`."""
+    m.term_purchase = pyo.Expression(
+        expr=sum(_purchase_cost(m, s, p, t) for s, p, t in m.deliveries)
+    )
     m.term_fixed = pyo.Expression(
         expr=sum(m.fixed_cost[s] * m.active_[s] for s in m.contract_suppliers)
     )
@@ -419,8 +609,17 @@ def add_objective(m: pyo.ConcreteModel) -> None:
     m.term_shortage = pyo.Expression(
         expr=sum(m.shortage_penalty[e] * m.short[p, e, t] for p, e, t in m.short.index_set())
     )
+    m.term_qualification = pyo.Expression(
+        expr=sum(m.qualification_cost[s] * m.qual[s, t] for s, t in m.qualification_starts)
+    )
+    m.term_cap_excess = pyo.Expression(
+        expr=sum(
+            m.origin_share_penalty[o] * m.excess[o, t] for o in m.soft_origins for t in m.periods
+        )  # fmt: skip
+    )
     m.total_cost = pyo.Objective(
         expr=m.term_purchase + m.term_fixed + m.term_production - m.term_subsidy
-        + m.term_build + m.term_holding + m.term_shortage,
+        + m.term_build + m.term_holding + m.term_shortage
+        + m.term_qualification + m.term_cap_excess,
         sense=pyo.minimize,
     )  # fmt: skip

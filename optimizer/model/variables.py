@@ -24,11 +24,17 @@ def landed_cost(ix: ScenarioIndex) -> np.ndarray:
     )
 
 
+def discounted(ix: ScenarioIndex) -> np.ndarray:
+    """Per supplier offer: it has quantity discounts (MODEL.md §7)."""
+    return np.bincount(ix.brackets.offer, minlength=len(ix.supplier_offers.owner)) > 0
+
+
 def add_buy(m: LinearModel, ix: ScenarioIndex) -> VarBlock:
+    """buy[s,p,t] at its landed cost; a discounted offer's cost sits on its brackets `q`."""
     so = ix.supplier_offers
     open_ = np.arange(ix.T)[None, :] >= ix.lead_time[so.owner][:, None]
     offer, t = np.nonzero(open_)
-    cost = landed_cost(ix)[offer, t]
+    cost = np.where(discounted(ix)[offer], 0.0, landed_cost(ix)[offer, t])
     index = {"offer": offer, "supplier": so.owner[offer], "product": so.product[offer], "period": t}
     return m.add_variables("buy", index, cost)
 
@@ -137,6 +143,82 @@ def add_supply_total(m: LinearModel, ix: ScenarioIndex) -> VarBlock:
     share = ix.scenario.policy.max_supplier_share
     p = np.arange(len(ix.product_ids)) if share < 1 else np.zeros(0, np.int64)
     return m.add_variables("supply_total", {"product": p}, np.zeros(len(p)))
+
+
+# -- sourcing rules (MODEL.md §7) --------------------------------------------------
+def bracket_position(ix: ScenarioIndex, offer: np.ndarray, bracket: np.ndarray) -> np.ndarray:
+    """Row of `ix.brackets` of each (offer, bracket >= 1): brackets are listed offer by offer."""
+    first = np.searchsorted(ix.brackets.offer, offer)
+    return first + bracket - 1
+
+
+def add_bracket_buy(m: LinearModel, ix: ScenarioIndex, buy: VarBlock) -> VarBlock:
+    """q[s,p,t,b] for every buy column of a discounted offer and each of its brackets
+    b = 0 (the offer's price) … B, at bracket b's landed cost c[s,p,t,b]."""
+    index = _bracket_index(ix, buy)
+    offer, bracket, t = index["offer"], index["bracket"], index["period"]
+    so = ix.supplier_offers
+    at = np.maximum(bracket_position(ix, offer, bracket), 0)
+    price = np.where(bracket == 0, so.price[offer], ix.brackets.price[at] if len(at) else 0.0)
+    country = ix.supplier_country[so.owner[offer]]
+    cost = (
+        price * ix.price_index[so.owner[offer], t] * (1 + ix.tariff[country]) + ix.freight[country]
+    )
+    return m.add_variables("q", index, cost)
+
+
+def add_bracket_choice(m: LinearModel, ix: ScenarioIndex, q: VarBlock) -> VarBlock:
+    """y[s,p,t,b] ∈ {0,1}: the delivery is priced at bracket b; one per q column."""
+    return m.add_variables("y", dict(q.index), np.zeros(q.size), upper=1.0, binary=True)
+
+
+def _bracket_index(ix: ScenarioIndex, buy: VarBlock) -> dict[str, np.ndarray]:
+    extra = np.bincount(ix.brackets.offer, minlength=len(ix.supplier_offers.owner))
+    col = np.nonzero(extra[buy.index["offer"]] > 0)[0]
+    count = extra[buy.index["offer"][col]] + 1
+    rep = np.repeat(col, count)
+    bracket = np.arange(len(rep)) - np.repeat(np.cumsum(count) - count, count)
+    index = {"buy": rep, **{k: a[rep] for k, a in buy.index.items()}}
+    index["bracket"] = bracket.astype(np.int64)
+    return index
+
+
+def add_selected(m: LinearModel, ix: ScenarioIndex) -> VarBlock:
+    """u[s,p] ∈ {0,1} for every supplier offer of a product with policy.max_suppliers."""
+    capped = np.zeros(len(ix.product_ids), bool)
+    capped[[ix.product_pos[p] for p in ix.scenario.policy.max_suppliers]] = True
+    so = ix.supplier_offers
+    offer = np.nonzero(capped[so.product])[0]
+    index = {"offer": offer, "supplier": so.owner[offer], "product": so.product[offer]}
+    return m.add_variables("u", index, np.zeros(len(offer)), upper=1.0, binary=True)
+
+
+def add_qualification(m: LinearModel, ix: ScenarioIndex) -> VarBlock:
+    """qual[s,τ] ∈ {0,1}: qualification of supplier s starts in period τ, at its cost."""
+    s = np.nonzero(~np.isnan(ix.qualification_cost))[0]
+    pair, t = np.divmod(np.arange(len(s) * ix.T), ix.T)
+    cost = ix.qualification_cost[s[pair]]
+    return m.add_variables("qual", {"supplier": s[pair], "period": t}, cost, upper=1.0, binary=True)
+
+
+def soft_caps(ix: ScenarioIndex) -> list[tuple[int, float, float | None]]:
+    """(origin, share, penalty or None) of every origin-share cap below 1, in the order
+    of `policy.max_origin_share`: the `origin_share` rows and `excess` columns follow it."""
+    policy = ix.scenario.policy
+    return [
+        (ix.country_pos[o], share, policy.origin_share_penalty.get(o))
+        for o, share in policy.max_origin_share.items()
+        if share < 1
+    ]
+
+
+def add_excess(m: LinearModel, ix: ScenarioIndex) -> VarBlock:
+    """excess[o,t] >= 0, kg above the target of an origin with a penalty, at that penalty."""
+    soft = [(o, penalty) for o, _, penalty in soft_caps(ix) if penalty is not None]
+    o = np.repeat(np.array([x for x, _ in soft], np.int64), ix.T)
+    cost = np.repeat(np.array([c for _, c in soft], float), ix.T)
+    t = np.tile(np.arange(ix.T), len(soft))
+    return m.add_variables("excess", {"origin": o, "period": t}, cost)
 
 
 def _covered_columns(

@@ -48,6 +48,8 @@ TERM_COLOURS = {  # the earned incentive green, the unmet-demand penalty red, in
     "build": "#937860",
     "holding": "#ccb974",
     "shortage": "#c44e52",
+    "qualification": "#da8bc3",
+    "cap_excess": "#8c8c8c",
 }
 MARKERS = ("o", "s", "^", "D", "v", "P", "X", "<", ">", "h")  # one shape per series
 LIMIT = "#222222"  # caps and floors: dark dashes drawn above the coloured series they bound

@@ -48,6 +48,8 @@ TABLE_COLUMNS: dict[str, tuple[str, ...]] = {
     "contracts": ("supplier", "fixed_cost"),
     "plants_built": ("plant", "period"),
     "origin_share": ("period", "origin", "share"),
+    "qualified": ("supplier", "period"),
+    "cap_excess": ("origin", "period", "kg"),
 }
 TIMINGS = ("build_s", "solve_s", "total_s")
 FIRST = ("scenario", "status", "objective", "terms", "mip_gap", "timings")

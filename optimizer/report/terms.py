@@ -10,6 +10,8 @@ TERM_LABELS = {
     "build": "Plant construction",
     "holding": "Stock holding",
     "shortage": "Unmet demand penalty",
+    "qualification": "Supplier qualification",
+    "cap_excess": "Origin cap excess penalty",
 }
 
 

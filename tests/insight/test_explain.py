@@ -200,7 +200,7 @@ def test_binaries_read_from_the_plan_are_the_solvers(seed: int) -> None:
     x = round_binaries(m, out.x)
     plan = solution_plan(m, ix, x, out.status)
     _, _, _, integer = m.column_arrays()
-    assert np.array_equal(binaries_from_plan(m, ix, plan), x[integer])
+    assert np.array_equal(binaries_from_plan(m, ix, plan.to_document()), x[integer])
 
 
 @pytest.mark.parametrize("milp", [False, True], ids=["lp", "milp"])

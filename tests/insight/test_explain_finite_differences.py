@@ -62,6 +62,11 @@ def limits(doc: dict[str, Any]) -> list[tuple[Key, float]]:
         for d in doc["demand"]
         if d["quantity"] > 0
     ]
+    out += [
+        (("min_service", e["id"], None), e["min_service"])
+        for e in doc["sectors"]
+        if e.get("min_service", 0) > 0
+    ]
     return [(k, v) for k, v in out if not (k[0] == "origin_share" and v > 0.99)]
 
 
@@ -85,6 +90,8 @@ def moved(doc: dict[str, Any], key: Key, delta: float) -> dict[str, Any]:
         by_id(d["products"])["min_inventory"] += delta
     elif family == "origin_share":
         d["policy"]["max_origin_share"][id_] += delta
+    elif family == "min_service":
+        by_id(d["sectors"])["min_service"] += delta
     else:
         p, e = str(id_).split("/")
         row = next(
@@ -148,6 +155,7 @@ def tightened(doc: dict[str, Any], budget: bool) -> dict[str, Any] | None:
 
 
 Tally = collections.Counter[tuple[str, str]]
+SECTION_3 = FAMILIES[: FAMILIES.index("min_service")]  # the limits of MODEL.md §3
 
 
 def check_scenario(doc: dict[str, Any], milp: bool, tally: Tally) -> None:
@@ -208,8 +216,37 @@ def test_values_equal_finite_differences() -> None:
             tight = tightened(doc, budget=seed % 2 == 1)
             if tight is not None:
                 check_scenario(tight, milp, tally)
-        exact = {f: tally[f, "non-zero"] + tally[f, "zero"] for f in FAMILIES}
+        exact = {f: tally[f, "non-zero"] + tally[f, "zero"] for f in SECTION_3}
         assert sum(exact.values()) >= 100, tally
-        for family in FAMILIES:
+        for family in SECTION_3:
             assert exact[family] >= 3, (milp, family, tally)
             assert tally[family, "non-zero"] >= least_non_zero, (milp, family, tally)
+
+
+def with_service_levels(doc: dict[str, Any]) -> dict[str, Any] | None:
+    """The scenario with every sector's service level set halfway between what its
+    optimal plan serves and 100 %, so that it binds; None without an optimal plan or
+    without a shortage to close."""
+    plan = solve_doc(doc)
+    if plan["status"] != "optimal" or not plan["shortages"]:
+        return None
+    d = copy.deepcopy(doc)
+    for e in d["sectors"]:
+        wanted = sum(r["quantity"] for r in d["demand"] if r["sector"] == e["id"])
+        short = sum(r["kg"] for r in plan["shortages"] if r["sector"] == e["id"])
+        if wanted > 0 and short > 1e-6:
+            e["min_service"] = round(1 - 0.5 * short / wanted, 4)
+    return d
+
+
+def test_service_levels_equal_finite_differences() -> None:
+    """MODEL.md §7: the value of a service level (per unit, 1.0 = 100 %) is −dual × the
+    sector's demand; checked on random LPs and MILPs whose sectors fall short, with the
+    level set where it binds."""
+    tally: Tally = collections.Counter()
+    for seed in range(30):
+        milp = seed % 2 == 1
+        doc = with_service_levels(random_scenario(seed, milp=milp))
+        if doc is not None:
+            check_scenario(doc, milp, tally)
+    assert tally["min_service", "non-zero"] >= 3, tally

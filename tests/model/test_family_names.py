@@ -16,7 +16,7 @@ import pytest
 from optimizer.insight import explain
 from optimizer.insight.constraint_words import IDENTITIES, LIMITS, block_limits, row_text
 from optimizer.insight.explain import explain_plan
-from optimizer.model import constraints_flow, constraints_policy, pyomo_model
+from optimizer.model import constraints_flow, constraints_policy, constraints_rules, pyomo_model
 from optimizer.model.build import build_model
 from optimizer.model.constraints_flow import GATES
 from optimizer.model.export import model_names
@@ -34,9 +34,10 @@ PYOMO_NOT_FAMILIES = {"add_sets", "add_data", "add_variables", "add_objective"}
 
 
 def every_family() -> dict[str, Any]:
-    """cn: fixed cost, licence required (L1); jp: minimum order; vn: plain. k1 exists and
-    earns an incentive, k2 is a candidate. Safety stock, origin and supplier shares under
-    1, and a budget."""
+    """cn: fixed cost, licence required (L1); jp: minimum order and a quantity discount;
+    vn: awaiting qualification. k1 exists and earns an incentive, k2 is a candidate.
+    Safety stock, origin and supplier shares under 1 (CN's a soft cap), a budget, a cap
+    on p's suppliers and a service level (MODEL.md §7)."""
     doc = scenario(
         2,
         products=[{"id": "p", "min_inventory": 5.0, "initial_inventory": {"VN": 10.0}}],
@@ -52,7 +53,13 @@ def every_family() -> dict[str, Any]:
         ],
         demand=demand(50.0, 50.0),
     )
-    doc["policy"] = {"max_origin_share": {"CN": 0.6}, "max_supplier_share": 0.9, "budget": 1e5}
+    doc["suppliers"][1]["offers"][0]["discounts"] = [{"min_kg": 30.0, "price": 11.0}]
+    doc["suppliers"][2]["qualification"] = {"cost": 50.0, "lead": 1}
+    doc["sectors"][0]["min_service"] = 0.9
+    doc["policy"] = {
+        "max_origin_share": {"CN": 0.6}, "max_supplier_share": 0.9, "budget": 1e5,
+        "max_suppliers": {"p": 2}, "origin_share_penalty": {"CN": 5.0},
+    }  # fmt: skip
     return doc
 
 
@@ -81,9 +88,10 @@ def test_the_scenario_uses_every_family(built: tuple[LinearModel, ScenarioIndex]
 
 
 def test_every_row_block_has_its_one_builder(blocks: set[str]) -> None:
-    assert _builders(constraints_flow, constraints_policy) == {f"add_{b}" for b in blocks}
-    flow, policy = _builders(constraints_flow), _builders(constraints_policy)
-    assert flow.isdisjoint(policy)
+    modules = (constraints_flow, constraints_policy, constraints_rules)
+    assert _builders(*modules) == {f"add_{b}" for b in blocks}
+    flow, policy, rules = (_builders(module) for module in modules)
+    assert flow.isdisjoint(policy) and rules.isdisjoint(flow | policy)
 
 
 def test_every_row_block_is_a_pyomo_constraint_of_the_same_name(blocks: set[str]) -> None:

@@ -189,7 +189,7 @@ def test_binaries_only_for_fixed_costs_min_orders_and_candidate_plants():
         ("k2", "t1"), ("k2", "t2"), ("k3", "t0"), ("k3", "t1"), ("k3", "t2"),
     }  # fmt: skip
     for name, block in v.items():
-        assert block.binary == (name in ("active", "order", "build")), name
+        assert block.binary == (name in ("active", "order", "build", "y", "u", "qual")), name
     _, _, upper, integer = m.column_arrays()
     assert int(integer.sum()) == 1 + 2 + 5
     assert upper[integer].tolist() == [1.0] * 8

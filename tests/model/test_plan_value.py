@@ -76,15 +76,30 @@ def _keys(fragment: str) -> list[str]:
     return re.findall(r'"(\w+)":', fragment)
 
 
+def _model_md_rules() -> str:
+    text = (SHARED / "spec" / "MODEL.md").read_text(encoding="utf-8")
+    return text[text.index("## 7. Sourcing rules") :]
+
+
 def test_every_row_type_has_the_fields_of_model_md_section_4() -> None:
+    """§4's tables and terms, then §7's: `qualified` and `cap_excess` after them, and the
+    terms `qualification` and `cap_excess` after the seven of §4."""
     example = _model_md_example()
     tables = dict(re.findall(r'"(\w+)":\s*\[\{(.*?)\}\]', example, flags=re.S))
+    rules = _model_md_rules()
+    added = dict(re.findall(r"`(\w+):\s*\[\{(.*?)\}\]`", rules, flags=re.S))
+    assert list(added) == ["qualified", "cap_excess"]
+    tables.update(
+        {name: ": ".join(re.findall(r'"\w+"', keys)) + ":" for name, keys in added.items()}
+    )
     assert list(tables) == list(TABLES)
     for name, row_type in TABLE_ROWS.items():
         fields = [f.name for f in dataclasses.fields(row_type)]
         assert fields == _keys(tables[name]), name
     terms = re.search(r'"terms":\s*\{(.*?)\}', example, flags=re.S)
-    assert terms is not None and _keys(terms.group(1)) == list(TERMS)
+    new_terms = re.search(r"`terms` hold nine entries \(`(\w+)` and `(\w+)` after", rules)
+    assert terms is not None and new_terms is not None
+    assert [*_keys(terms.group(1)), *new_terms.groups()] == list(TERMS)
     timings = re.search(r'"timings":\s*\{(.*?)\}', example, flags=re.S)
     assert timings is not None
     assert [f.name for f in dataclasses.fields(Timings)][:3] == _keys(timings.group(1))

@@ -23,6 +23,7 @@ from tests.random_scenarios import random_scenario
 REL, ABS = 1e-6, 1e-4
 LP_SEEDS = range(60)
 MILP_SEEDS = range(1000, 1060)
+RULES_SEEDS = range(2000, 2060)  # MODEL.md §7 on top of every family of §3
 
 
 def _agree(document: dict) -> None:
@@ -43,6 +44,22 @@ def test_lp_scenarios_agree(seed: int) -> None:
 @pytest.mark.parametrize("seed", MILP_SEEDS)
 def test_milp_scenarios_agree(seed: int) -> None:
     _agree(random_scenario(seed, milp=True))
+
+
+@pytest.mark.parametrize("seed", RULES_SEEDS)
+def test_scenarios_with_sourcing_rules_agree(seed: int) -> None:
+    """Discounts, caps on suppliers, qualifications, service levels and soft caps, with
+    licences, end-use bans, minimum orders, contracts, plants, share caps and budgets."""
+    _agree(random_scenario(seed, milp=True, rules=True))
+
+
+@pytest.mark.parametrize("name", sorted(p.name for p in (conformance() / "rules").glob("*.json")))
+def test_reference_model_meets_the_rules_conformance_optima(name: str) -> None:
+    with (conformance() / "answers_rules.json").open(encoding="utf-8") as f:
+        want = json.load(f)["scenarios"][name]
+    got = solve_pyomo(load_scenario(conformance() / "rules" / name))
+    assert got["status"] == want["status"]
+    assert got["objective"] == pytest.approx(want["objective"], rel=REL, abs=1e-3)
 
 
 def _answers() -> dict:

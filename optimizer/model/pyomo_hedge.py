@@ -6,7 +6,8 @@ document, and non-anticipativity as the page states it: equality rows tying each
 here-and-now variable of every outcome to the first outcome holding it; where an
 outcome's document rules the variable out (it has no such variable), it is fixed at 0
 in every outcome. `active` and `order` exist only where a fixed cost or a minimum order
-needs them, so an outcome without them is not tied. The CVaR part is eta free and
+needs them, and MODEL.md §7's q, y, excess, qual and u only where the outcome has the
+rule, so an outcome without them is not tied. The CVaR part is eta free and
 z_w >= C_w - eta, z_w >= 0.
 """
 
@@ -26,8 +27,12 @@ from optimizer.scenario.schema import Scenario
 HERE_AND_NOW: dict[str, int | None] = {
     "buy": 2, "make": 2, "use": 3, "inv": 2, "short": 2, "lic": 3, "order": 1,
     "active_": None, "build": None,
+    "q": 2, "y": 2, "excess": 1, "qual": None, "u": None,  # MODEL.md §7
 }  # fmt: skip
-NOT_TIED_WHEN_ABSENT = frozenset({"active_", "order"})
+# Variables that exist only where an outcome has the rule that needs them: an outcome
+# without one is not tied (a fixed cost, a minimum order, §7's discounts, penalties,
+# qualifications and caps on suppliers).
+NOT_TIED_WHEN_ABSENT = frozenset({"active_", "order", "q", "y", "excess", "qual", "u"})
 
 
 def build_pyomo_hedge(

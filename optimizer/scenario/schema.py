@@ -73,11 +73,15 @@ class Discount(Strict):
     )
 
 
+MAX_BRACKETS = 32  # discount brackets per offer: beyond any price list, and a hedge's key radix
+
+
 class SupplierOffer(Offer):
     discounts: list[Discount] = Field(
         default_factory=list,
+        max_length=MAX_BRACKETS,
         description="Quantity discounts (MODEL.md §7): min_kg strictly increasing, price "
-        "strictly decreasing and below the offer's price.",
+        "strictly decreasing and below the offer's price; at most 32.",
     )
 
 

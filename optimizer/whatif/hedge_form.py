@@ -4,8 +4,9 @@ mpi-sppy's split: `build_model` is the scenario creator (one outcome's block, th
 of MODEL.md §3 on that outcome's document), and this module ties the blocks together.
 Rather than copy the here-and-now variables into every block and tie the copies with
 equality rows, each here-and-now variable is ONE column that every block's rows point
-at: every variable of a period before `reveal` (buy, make, use, inv, short, lic, order)
-and active[s] and build[k,t] for every period.
+at: every variable of a period before `reveal` (buy, make, use, inv, short, lic, order,
+and MODEL.md §7's q, y, excess) and active[s], build[k,t], qual[s,t] and u[s,p] for every
+period.
 
 Blocks may differ in which columns they have (the array builder leaves out forced zeros:
 a longer lead time, a licence that does not cover, a product not stocked). Shared
@@ -13,7 +14,9 @@ columns are matched by what they stand for — family and ids — not by positio
 column one outcome rules out is 0 there, so the shared column's upper bound is 0; bounds
 are intersected. `active` and `order` are the exception: an outcome without a fixed cost
 or minimum order has no such binary because nothing depends on it there, so its absence
-constrains nothing.
+constrains nothing; so are §7's columns (q, y, excess, qual, u), which exist only where
+the outcome has the rule: an outcome without a discount, a penalty, a qualification or a
+cap on suppliers is not bound by the others' decisions on them.
 
 With a risk weight > 0 the CVaR rows of §6 are added: eta free, and for each outcome
 z_w >= C_w - eta, z_w >= 0, with C_w the block's own cost row.
@@ -37,8 +40,9 @@ from optimizer.model.plan import settled_plan
 from optimizer.model.plan_types import Plan
 from optimizer.model.status import PlanStatus
 from optimizer.options import SolveOptions
-from optimizer.scenario.schema import Scenario
+from optimizer.scenario.schema import MAX_BRACKETS, Scenario
 
+BRACKETS = "brackets"  # a discount bracket's number, 0 … MAX_BRACKETS
 # family -> the id list each subscript names (None: the period)
 SHARED: dict[str, tuple[tuple[str, str | None], ...]] = {
     "buy": (("supplier", "suppliers"), ("product", "products"), ("period", None)),
@@ -60,9 +64,20 @@ SHARED: dict[str, tuple[tuple[str, str | None], ...]] = {
     "order": (("supplier", "suppliers"), ("period", None)),
     "active": (("supplier", "suppliers"),),
     "build": (("plant", "plants"), ("period", None)),
-}
-EVERY_PERIOD = frozenset({"active", "build"})  # decided up front whatever their period
-ABSENT_FREE = frozenset({"active", "order"})  # an outcome without it is not constrained by it
+    # MODEL.md §7: discount brackets and soft-cap excess before reveal, qualifications and
+    # the chosen suppliers always
+    "q": (("supplier", "suppliers"), ("product", "products"), ("period", None),
+          ("bracket", BRACKETS)),
+    "y": (("supplier", "suppliers"), ("product", "products"), ("period", None),
+          ("bracket", BRACKETS)),
+    "excess": (("origin", "countries"), ("period", None)),
+    "qual": (("supplier", "suppliers"), ("period", None)),
+    "u": (("supplier", "suppliers"), ("product", "products")),
+}  # fmt: skip
+EVERY_PERIOD = frozenset({"active", "build", "qual", "u"})  # decided up front, every period
+# an outcome without it is not constrained by it: it has no such rule (no fixed cost,
+# minimum order, discount, qualification, cap on suppliers or penalty) for that id
+ABSENT_FREE = frozenset({"active", "order", "q", "y", "qual", "u", "excess"})
 _IDS = {
     "suppliers": "supplier_ids", "products": "product_ids", "plants": "plant_ids",
     "countries": "country_ids", "sectors": "sector_ids", "licences": "licence_ids",
@@ -97,6 +112,8 @@ class KeyCoder:
                 pos = block.index[sub][local].astype(np.int64)
                 if ids is None:
                     size = self.T
+                elif ids == BRACKETS:
+                    size = MAX_BRACKETS + 1
                 else:
                     to_ref = np.array(
                         [self.positions[ids][i] for i in getattr(ix, _IDS[ids])], np.int64

@@ -169,7 +169,8 @@ class PriceShock(_Shock):
 
     Without `periods` the offer prices are scaled (only `product`'s, when given). With
     `periods` the suppliers' price index is scaled in those periods instead, so `product`
-    and `plant` (whose costs have no per-period index) cannot be combined with it.
+    and `plant` (whose costs have no per-period index) cannot be combined with it. An
+    offer's quantity discounts (MODEL.md §7) are scaled with its price.
     """
 
     kind: Literal["price"]
@@ -205,6 +206,18 @@ class PriceShock(_Shock):
             for offer in owner.get("offers", []):
                 if _picked(offer["product"], self.product):
                     offer["price"] = offer["price"] * self.factor
+                    _scale_discounts(offer, self.factor)
+
+
+def _scale_discounts(offer: dict[str, Any], factor: float) -> None:
+    """MODEL.md §7: the discount brackets move with the list price; a price scaled to 0
+    leaves nothing to discount, so its brackets go (they would no longer decrease)."""
+    if not offer.get("discounts"):
+        return
+    if factor == 0:
+        del offer["discounts"]
+        return
+    offer["discounts"] = [{**d, "price": d["price"] * factor} for d in offer["discounts"]]
 
 
 class LeadTimeShock(_Shock):

@@ -154,3 +154,14 @@ def test_rule_problems_come_with_every_other_problem() -> None:
         "/suppliers/0/capacity",
         f"{DISCOUNTS}/1/price",
     ]
+
+
+def test_at_most_32_brackets_per_offer() -> None:
+    doc = rules_doc()
+    offer = doc["suppliers"][1]["offers"][0]
+    offer["price"] = 100.0
+    offer["discounts"] = [{"min_kg": 10 * (b + 1), "price": 99.0 - b} for b in range(33)]
+    [problem] = problems(doc)
+    assert problem.pointer == DISCOUNTS and "at most 32" in problem.rule
+    offer["discounts"] = offer["discounts"][:32]
+    assert len(parse_scenario(doc).suppliers[1].offers[0].discounts) == 32

@@ -21,13 +21,20 @@ from tests.random_scenarios import random_scenario
 
 
 def random_hedge(
-    seed: int, milp: bool, outcomes: int, reveal_at: int, weight: float, periods: int = 3
+    seed: int,
+    milp: bool,
+    outcomes: int,
+    reveal_at: int,
+    weight: float,
+    periods: int = 3,
+    rules: bool = False,
 ) -> dict[str, Any]:
     """A valid hedge document on a random scenario: outcomes by shocks (capacity in any
     period, prices, later demand, tariffs, licences) and by whole documents whose numbers
-    change what columns exist (lead times, fixed costs, minimum orders, earliest builds)."""
+    change what columns exist (lead times, fixed costs, minimum orders, earliest builds;
+    with `rules`, MODEL.md §7's discounts, qualifications, service levels and penalties)."""
     r = random.Random(seed)
-    base = random_scenario(seed, milp=milp, periods=periods)
+    base = random_scenario(seed, milp=milp, periods=periods, rules=rules)
     per = base["periods"]
     later = per[reveal_at:]
     raw = [r.random() + 0.05 for _ in range(outcomes)]
@@ -81,7 +88,27 @@ def _rewritten(r: random.Random, base: dict[str, Any]) -> dict[str, Any]:
             k["earliest_build"] = r.randint(0, len(doc["periods"]) - 1)
     for lic in doc["licences"]:
         lic["quantity"] = round(lic["quantity"] * r.choice([0.0, 0.5, 1.0, 2.0]), 0)
+    _rewritten_rules(r, doc)
     return doc
+
+
+def _rewritten_rules(r: random.Random, doc: dict[str, Any]) -> None:
+    """New numbers for MODEL.md §7's rules where the document has them."""
+    for s in doc["suppliers"]:
+        if s.get("qualification") and r.random() < 0.5:
+            s["qualification"] = {"cost": round(r.uniform(0, 2000), 0), "lead": r.randint(0, 2)}
+        for offer in s["offers"]:
+            if offer.get("discounts") and r.random() < 0.4:
+                factor = r.choice([0.8, 1.25])
+                offer["price"] = round(offer["price"] * factor, 4)
+                for d in offer["discounts"]:
+                    d["price"] = round(d["price"] * factor, 4)
+    for e in doc["sectors"]:
+        if e.get("min_service") is not None and r.random() < 0.5:
+            e["min_service"] = round(r.uniform(0, 0.5), 2)
+    penalties = doc["policy"].get("origin_share_penalty", {})
+    for o in penalties:
+        penalties[o] = round(r.uniform(0, 40), 2)
 
 
 def assert_hedge_exact(document: dict[str, Any]) -> None:
@@ -122,6 +149,7 @@ def assert_hedge_exact(document: dict[str, Any]) -> None:
             for table in ("deliveries", "production", "inventory", "shortages", "consumption")
         }
         mine["plants_built"] = sorted(tuple(r.values()) for r in doc["plants_built"])
+        mine["qualified"] = sorted(tuple(r.values()) for r in doc["qualified"])
         shared = shared or mine
         assert mine == shared, outcome.name
 
@@ -164,6 +192,20 @@ def test_milp_hedge_matches_the_pyomo_extensive_form(
     seed: int, outcomes: int, reveal_at: int, weight: float
 ) -> None:
     assert_hedge_exact(random_hedge(seed, True, outcomes, reveal_at, weight))
+
+
+RULES_CASES = [  # seed, outcomes, reveal position, weight: MODEL.md §7 on top of §3
+    (21, 3, 1, 0.0), (22, 5, 2, 0.5), (23, 4, 0, 0.0), (24, 8, 1, 1.0), (25, 2, 2, 0.0),
+    (26, 6, 1, 0.3),
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("seed", "outcomes", "reveal_at", "weight"), RULES_CASES)
+def test_hedge_with_sourcing_rules_matches_the_pyomo_extensive_form(
+    seed: int, outcomes: int, reveal_at: int, weight: float
+) -> None:
+    """q, y and excess shared before reveal, qual and u in every period (MODEL.md §6)."""
+    assert_hedge_exact(random_hedge(seed, True, outcomes, reveal_at, weight, rules=True))
 
 
 @pytest.mark.slow

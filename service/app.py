@@ -22,7 +22,7 @@ from .deps import KnownKeys, TenantDep
 from .dispatcher import Dispatcher
 from .errors import install_handlers
 from .key_check import KeyCheck
-from .limits import BodyLimit, shallow_body
+from .limits import BodyLimit, BodyReadDeadline, shallow_body
 from .logging_setup import RequestLog, bind, configure_logging, log_event
 from .plan_cache import PlanCache
 from .response_headers import ResponseHeaders, route_methods
@@ -51,6 +51,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     app.state.settings = settings
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(BodyReadDeadline, timeout_s=settings.body_read_timeout_s)
     routers = (health.router, solve.router, scenarios.router, jobs.router, insight.router)
     routes = route_methods(routers)
     # outside BodyLimit: a request without a valid key has nothing of its body read

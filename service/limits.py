@@ -1,6 +1,8 @@
 """The server's limits applied to a request: solver options and scenario size.
 
-Request bodies over `max_body_bytes` answer 413, whether declared or streamed.
+Request bodies over `max_body_bytes` answer 413, whether declared or streamed; a body not
+received within `body_read_timeout_s` of the request answers 408. Large JSON bodies are
+parsed in a worker thread (`OffLoopRoute`), so the event loop keeps answering meanwhile.
 
 A time limit above the server's `max_time_limit` is refused (422) rather than quietly
 lowered, so that a client never receives a `time_limit` plan it did not ask for.
@@ -8,11 +10,19 @@ lowered, so that a client never receives a `time_limit` plan it did not ask for.
 
 from __future__ import annotations
 
+import asyncio
+import json
+import re
+import time
+from collections.abc import Callable, Coroutine
+from json.decoder import scanstring  # type: ignore[attr-defined]
 from typing import Any
 
-from fastapi import Request
+from fastapi import Request, Response
 from fastapi.responses import JSONResponse
+from fastapi.routing import APIRoute
 from pydantic import ValidationError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -65,7 +75,10 @@ async def shallow_body(request: Request) -> None:
         document = await request.json()
     except ValueError:
         return  # malformed JSON: the route's own reading answers it
-    where = too_deep(document, MAX_NESTING)
+    if len(await request.body()) >= OFF_LOOP_BYTES:
+        where = await run_in_threadpool(too_deep, document, MAX_NESTING)
+    else:
+        where = too_deep(document, MAX_NESTING)
     if where is not None:
         rule = f"nested deeper than {MAX_NESTING} levels (no body of this API needs more)"
         raise RequestProblems([Problem(where, None, rule)])
@@ -130,3 +143,144 @@ def _declared_length(scope: Scope) -> int:
             except ValueError:
                 return 0  # the server rejects a malformed length itself
     return 0
+
+
+TOO_SLOW = "request body not received in time"
+
+
+class BodyReadDeadline:
+    """408 when a request's body has not all arrived `timeout_s` after the request began:
+    a client that sends headers and then trickles, or never finishes, the body holds its
+    connection that long at most (the body read fails with an HTTPException, answered by
+    the service's error handler; the server then closes the connection)."""
+
+    def __init__(self, app: ASGIApp, timeout_s: float):
+        self.app = app
+        self.timeout_s = timeout_s
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        deadline = time.monotonic() + self.timeout_s
+        done = False
+
+        async def timed() -> Message:
+            nonlocal done
+            if done:  # the body is in: what follows is waiting for a disconnect
+                return await receive()
+            try:
+                async with asyncio.timeout(deadline - time.monotonic()):
+                    message = await receive()
+            except TimeoutError:
+                raise HTTPException(408, TOO_SLOW, headers={"Connection": "close"}) from None
+            done = message["type"] != "http.request" or not message.get("more_body", False)
+            return message
+
+        await self.app(scope, timed, send)
+
+
+# JSON bodies at least this large are parsed in a worker thread: below it, parsing costs
+# less than handing the work to a thread (a 256 KiB scenario parses in about 2 ms).
+OFF_LOOP_BYTES = 256 * 1024
+# The outer two levels of a large body (a job's scenarios, a scenario's rows) are walked in Python and only the values below them
+# handed to the C parser whole: the C parser holds the GIL for all of its input, so a
+# worker thread parsing 8 MB in one call would stall the event loop just the same.
+# Between two values the GIL passes to the event loop at Python's switch interval (5 ms).
+WALKED_LEVELS = 2
+_DECODER = json.JSONDecoder()
+_WHITESPACE = re.compile(r"[ \t\n\r]*")
+
+
+class _NotWalked(Exception):
+    """Anything unusual: the body is parsed by `json.loads` instead, for its exact value
+    or its exact error."""
+
+
+def parse_json(body: bytes) -> Any:
+    """`json.loads(body)`: the same value, or the same JSONDecodeError."""
+    try:
+        text = body.decode(json.detect_encoding(body), "surrogatepass")
+        value, end = _value(text, _WHITESPACE.match(text, 0).end(), WALKED_LEVELS)  # type: ignore[union-attr]
+        if _WHITESPACE.match(text, end).end() != len(text):  # type: ignore[union-attr]
+            raise _NotWalked
+        return value
+    except (_NotWalked, ValueError, IndexError, StopIteration, UnicodeDecodeError):
+        return json.loads(body)
+
+
+def _value(text: str, i: int, levels: int) -> tuple[Any, int]:
+    if levels > 0 and text[i] == "{":
+        return _object(text, i, levels - 1)
+    if levels > 0 and text[i] == "[":
+        return _array(text, i, levels - 1)
+    value, end = _DECODER.scan_once(text, i)  # type: ignore[attr-defined]  # StopIteration if malformed
+    return value, end
+
+
+def _skip(text: str, i: int) -> int:
+    return _WHITESPACE.match(text, i).end()  # type: ignore[union-attr]
+
+
+def _object(text: str, i: int, levels: int) -> tuple[dict[str, Any], int]:
+    result: dict[str, Any] = {}
+    i = _skip(text, i + 1)
+    if text[i] == "}":
+        return result, i + 1
+    while True:
+        if text[i] != '"':
+            raise _NotWalked
+        key, i = scanstring(text, i + 1)
+        i = _skip(text, i)
+        if text[i] != ":":
+            raise _NotWalked
+        result[key], i = _value(text, _skip(text, i + 1), levels)
+        i = _skip(text, i)
+        if text[i] == "}":
+            return result, i + 1
+        if text[i] != ",":
+            raise _NotWalked
+        i = _skip(text, i + 1)
+
+
+def _array(text: str, i: int, levels: int) -> tuple[list[Any], int]:
+    result: list[Any] = []
+    i = _skip(text, i + 1)
+    if text[i] == "]":
+        return result, i + 1
+    while True:
+        value, i = _value(text, i, levels)
+        result.append(value)
+        i = _skip(text, i)
+        if text[i] == "]":
+            return result, i + 1
+        if text[i] != ",":
+            raise _NotWalked
+        i = _skip(text, i + 1)
+
+
+class OffLoopRequest(Request):
+    """A request whose JSON body, when large, is parsed in a worker thread."""
+
+    async def json(self) -> Any:
+        if not hasattr(self, "_json"):
+            body = await self.body()
+            if len(body) >= OFF_LOOP_BYTES:
+                self._json = await run_in_threadpool(parse_json, body)
+            else:
+                self._json = json.loads(body)
+        return self._json
+
+
+class OffLoopRoute(APIRoute):
+    """A route whose handler (FastAPI's body reading, dependencies, endpoint) sees an
+    `OffLoopRequest`: the body is read and answered exactly as before, only parsed in a
+    worker thread when large."""
+
+    def get_route_handler(self) -> Callable[[Request], Coroutine[Any, Any, Response]]:
+        handler = super().get_route_handler()
+
+        async def handle(request: Request) -> Response:
+            return await handler(OffLoopRequest(request.scope, request.receive))
+
+        return handle

@@ -43,6 +43,14 @@ class Settings(BaseSettings):
         None, gt=0, allow_inf_nan=False, description="Seconds when none is asked; default: max."
     )
     max_body_bytes: int = Field(10 * MiB, ge=1024, description="Largest request body, bytes.")
+    body_read_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        allow_inf_nan=False,
+        description="Seconds from a request's start within which its whole body must arrive; "
+        "later answers 408 and the connection is closed.",
+    )
     max_suppliers_x_periods: int = Field(
         100_000, ge=1, description="Largest scenario: suppliers times periods."
     )

@@ -9,11 +9,11 @@ from starlette.concurrency import run_in_threadpool
 from .. import queries
 from ..deps import DatabaseDep, SettingsDep, SolvePoolDep, SolveSharesDep, TenantDep
 from ..errors import RequestProblems, error_responses
-from ..limits import size_limits, solve_options
+from ..limits import OffLoopRoute, size_limits, solve_options
 from ..schemas import WhyRequest, WhyResult
 from ..solving import Problem, check_exclusion, run_why
 
-router = APIRouter(prefix="/v1", tags=["insight"])
+router = APIRouter(prefix="/v1", tags=["insight"], route_class=OffLoopRoute)
 
 
 @router.post("/why", response_model=WhyResult, responses=error_responses(401, 413, 422, 429, 503))

@@ -13,7 +13,7 @@ from .. import queries, store
 from ..database import Database
 from ..deps import DatabaseDep, DispatcherDep, SettingsDep, TenantDep
 from ..errors import RequestProblems, error_responses
-from ..limits import size_limits, solve_options
+from ..limits import OffLoopRoute, size_limits, solve_options
 from ..logging_setup import bind, log_event
 from ..schemas import (
     FrontierList,
@@ -41,7 +41,7 @@ from ..tables import JobState
 from .scenarios import MAX_OFFSET
 
 log = logging.getLogger("magnets.jobs")
-router = APIRouter(prefix="/v1/jobs", tags=["jobs"])
+router = APIRouter(prefix="/v1/jobs", tags=["jobs"], route_class=OffLoopRoute)
 NOT_FOUND = "no such job"
 IdempotencyKey = Annotated[
     str | None,

@@ -9,11 +9,11 @@ from fastapi import APIRouter, Body, HTTPException, Query, Response
 from .. import queries, store
 from ..deps import DatabaseDep, SettingsDep, TenantDep
 from ..errors import error_responses
-from ..limits import size_limits
+from ..limits import OffLoopRoute, size_limits
 from ..schemas import Scenario, ScenarioCreated, ScenarioList, ScenarioPublic
 from ..solving import check
 
-router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"])
+router = APIRouter(prefix="/v1/scenarios", tags=["scenarios"], route_class=OffLoopRoute)
 NOT_FOUND = "no such scenario"
 MAX_OFFSET = 2**31 - 1  # the databases' OFFSET takes a 64-bit integer at most
 

@@ -12,7 +12,7 @@ from starlette.concurrency import run_in_threadpool
 
 from ..deps import PlanCacheDep, SettingsDep, SolvePoolDep, SolveSharesDep, TenantDep
 from ..errors import error_responses
-from ..limits import size_limits, solve_options
+from ..limits import OffLoopRoute, size_limits, solve_options
 from ..plan_cache import (
     BYPASS,
     HEADER,
@@ -30,7 +30,7 @@ from ..solve_shares import SolveShares
 from ..solving import SolveOptions, check, check_size
 from ..workers import SolvePool
 
-router = APIRouter(prefix="/v1", tags=["solve"])
+router = APIRouter(prefix="/v1", tags=["solve"], route_class=OffLoopRoute)
 
 
 @router.post(

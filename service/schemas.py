@@ -260,6 +260,16 @@ class WhyOutcome(BaseModel):
     shortage_kg: float | None
 
 
+class LimitAtBound(BaseModel):
+    """A limit at its bound (optimizer/insight/binding.py)."""
+
+    constraint: str = Field(description="origin_share, budget or licence.")
+    id: str | None
+    period: str | None
+    used: float = Field(description="Share, currency or kg used.")
+    limit: float
+
+
 class WhyResult(BaseModel):
     """The plan with and without one source (`optimizer.whatif.why`)."""
 
@@ -269,6 +279,14 @@ class WhyResult(BaseModel):
     cost_delta: float | None = Field(description="Objective without minus objective with.")
     shortage_delta_kg: float | None
     base_supply_kg: float | None = Field(description="kg the excluded sources gave in the base.")
+    binding: dict[str, list[LimitAtBound]] = Field(
+        description='{"base": [...], "without": [...]}: the limits each plan holds at their bound.'
+    )
+    loss_exceeds_supply: bool | None = Field(
+        description="The shortage grows by more than the excluded sources supplied (a binding "
+        "cap elsewhere amplifies the loss); null without both plans."
+    )
+    currency: str
 
 
 class Spread(BaseModel):

@@ -75,6 +75,8 @@ def test_why_excluding_jp1(alpha: httpx.Client) -> None:
     assert result["cost_delta"] == pytest.approx(without - C0_OBJECTIVE)
     assert result["shortage_delta_kg"] == pytest.approx(70.0)
     assert result["base_supply_kg"] == pytest.approx(70.0)
+    assert result["loss_exceeds_supply"] is False  # 70 kg lost, 70 kg short: no amplification
+    assert set(result["binding"]) == {"base", "without"} and result["currency"]
 
 
 def test_why_from_a_stored_scenario_and_unknown_ids(alpha: httpx.Client) -> None:

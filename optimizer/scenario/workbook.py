@@ -58,7 +58,7 @@ def write_scenario_workbook(doc_or_scenario: dict[str, Any] | Scenario, path: st
         else parse_scenario(doc_or_scenario)
     )
     doc = scenario.model_dump(exclude_unset=True)  # what the author wrote, scalars kept scalar
-    problems = [*_unwritable(doc), *_unlistable(doc)]
+    problems = [*_unwritable(doc), *_unlistable(doc), *_unspelled_rules(doc)]
     if problems:
         raise ScenarioError(problems)
     book = Workbook()
@@ -187,6 +187,27 @@ def _unlistable(doc: dict[str, Any]) -> Iterator[Problem]:
                     if "," in item or item != item.strip() or items == [NONE]:
                         rule = "a comma-separated workbook cell cannot hold this item"
                         yield Problem(pointer(sheet, i, c.name, j), item, rule)
+
+
+UNSPELLED = (
+    "the workbook does not spell this sourcing rule (MODEL.md §7) yet: keep this "
+    "scenario as JSON or YAML"
+)
+
+
+def _unspelled_rules(doc: dict[str, Any]) -> Iterator[Problem]:
+    """Rules the workbook has no sheet or column for: refused rather than left out. A
+    sector's min_service is a column of sheet sectors."""
+    for i, s in enumerate(doc.get("suppliers", [])):
+        if s.get("qualification") is not None:
+            yield Problem(pointer("suppliers", i, "qualification"), s["qualification"], UNSPELLED)
+        for j, offer in enumerate(s.get("offers", [])):
+            if offer.get("discounts"):
+                where = pointer("suppliers", i, "offers", j, "discounts")
+                yield Problem(where, offer["discounts"], UNSPELLED)
+    for setting in ("max_suppliers", "origin_share_penalty"):
+        if doc.get("policy", {}).get(setting):
+            yield Problem(pointer("policy", setting), doc["policy"][setting], UNSPELLED)
 
 
 # ---------------------------------------------------------------------------- template and README

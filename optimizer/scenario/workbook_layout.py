@@ -25,7 +25,10 @@ ID = Column("id", TEXT, required=True)
 # Sheets whose rows are the entries of the document's list of the same name.
 ENTRY_SHEETS: dict[str, tuple[Column, ...]] = {
     "products": (ID, Column("holding_cost"), Column("min_inventory")),
-    "sectors": (ID, Column("tags", LIST), Column("shortage_penalty", required=True)),
+    "sectors": (
+        ID, Column("tags", LIST), Column("shortage_penalty", required=True),
+        Column("min_service"),
+    ),
     "countries": (ID, Column("tariff"), Column("freight"), Column("restricted_end_uses", LIST)),
     "suppliers": (
         ID, Column("country", TEXT, required=True), Column("origin", TEXT),

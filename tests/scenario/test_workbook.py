@@ -745,3 +745,22 @@ def test_load_scenario_and_solve_read_workbooks(tmp_path: Path) -> None:
     argv = ["solve", str(tmp_path / "t.xlsx"), "--out", str(tmp_path / "p.json")]
     assert main([*argv, "--xlsx", str(tmp_path / "plan.xlsx")]) == 0
     assert set(pd.read_excel(tmp_path / "plan.xlsx", sheet_name=None)) >= {"summary", *TABLES}
+
+
+def test_a_service_level_round_trips_and_unspelled_rules_are_refused(tmp_path: Path) -> None:
+    """MODEL.md §7: min_service is a column of sheet sectors; discounts, qualifications,
+    max_suppliers and origin_share_penalty have no spelling yet and are refused, each
+    with its pointer, rather than silently left out."""
+    doc = load(conformance() / "rules" / "r4_service_level.json")
+    write_scenario_workbook(doc, tmp_path / "r4.xlsx")
+    assert scenario_from_workbook(tmp_path / "r4.xlsx") == parse_scenario(doc)
+    for name, pointers in (
+        ("r1_discount_threshold", ["/suppliers/0/offers/0/discounts"]),
+        ("r2_max_suppliers", ["/policy/max_suppliers"]),
+        ("r3_qualification", ["/suppliers/0/qualification"]),
+        ("r5_soft_cap_pays", ["/policy/origin_share_penalty"]),
+    ):
+        found = problems(write_scenario_workbook, load(conformance() / "rules" / f"{name}.json"),
+                         tmp_path / f"{name}.xlsx")  # fmt: skip
+        assert [p.pointer for p in found] == pointers
+        assert all("does not spell this sourcing rule" in p.rule for p in found)

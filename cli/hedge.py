@@ -33,6 +33,19 @@ def add_commands(sub: Any) -> None:
         action="store_true",
         help="add every outcome's full plan tables to its row",
     )
+    h.add_argument(
+        "--evaluate",
+        metavar="M",
+        type=int,
+        help="outcomes given as a sample only: fix the here-and-now decisions and report the "
+        "risk objective on M fresh outcomes, with a 95%% confidence interval (`evaluation`)",
+    )
+    h.add_argument(
+        "--evaluate-seed",
+        metavar="S",
+        type=int,
+        help="seed of the fresh outcomes (default: the sample's seed + 1)",
+    )
     h.add_argument("--out", metavar="PLAN.json", help="write the plan JSON here instead of stdout")
     h.add_argument(
         "--format",
@@ -58,14 +71,27 @@ def _hedge(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
-    from optimizer.whatif.hedge_document import load_hedge
+    from optimizer.whatif.hedge_document import MAX_OUTCOMES, draw_outcomes, load_hedge
     from optimizer.whatif.hedge_summary import hedge_summary
     from optimizer.whatif.hedge_values import hedged_plan
 
     options = solve_options(args)
+    if args.evaluate is not None and not 1 <= args.evaluate <= MAX_OUTCOMES:
+        raise OptionError(f"--evaluate must be a whole number from 1 to {MAX_OUTCOMES:,}")
+    if args.evaluate_seed is not None and (args.evaluate is None or args.evaluate_seed < 0):
+        raise OptionError("--evaluate-seed goes with --evaluate and is a whole number >= 0")
     hedge = load_hedge(args.hedge)
+    fresh: tuple[Any, ...] = ()
+    seed = None
+    if args.evaluate is not None:
+        if hedge.sample is None:
+            raise OptionError(
+                "--evaluate needs the outcomes given as a sample (outcomes: {sample})"
+            )
+        seed = hedge.sample.seed + 1 if args.evaluate_seed is None else args.evaluate_seed
+        fresh = draw_outcomes(hedge, args.evaluate, seed)
     with solver_log_to_stderr(args.verbose):
-        plan = hedged_plan(hedge, options, outcome_plans=args.outcome_plans)
+        plan = hedged_plan(hedge, options, args.outcome_plans, fresh, seed)
     if args.format == "table":
         text = hedge_summary(plan)
     else:

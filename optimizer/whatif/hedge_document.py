@@ -7,6 +7,11 @@ and every outcome's document with the scenario's own rules, and then the rules t
 outcomes to base: the same ids in the same lists, only numbers different, the demand of
 periods before `reveal` and the opening stock equal. A rejected document raises
 `ScenarioError` with every problem (pointer, value, rule), as a scenario does.
+
+`outcomes` may instead be a seeded Monte Carlo sample of shock axes, drawn as a sweep
+spec draws its members (`{"sample": {"n", "seed", "axes"}}`): n equally likely outcomes
+`mc-001`, `mc-002`, …; `draw_outcomes` draws fresh ones with another seed, to evaluate
+a plan out of sample.
 """
 
 from __future__ import annotations
@@ -17,12 +22,21 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Annotated, Any
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 
 from optimizer.errors import Problem, ScenarioError, pointer
 from optimizer.scenario.parsing import decode, parse_scenario
 from optimizer.scenario.schema import Scenario
 from optimizer.whatif.shocks import SpecError, apply_shocks, parse_shocks, problems_of
+from optimizer.whatif.sweep_spec import Axis, expand_members, parse_sweep_spec
 
 MAX_OUTCOMES = 10_000
 PROBABILITY_TOLERANCE = 1e-9
@@ -50,6 +64,22 @@ class OutcomeSpec(_Strict):
         return self
 
 
+class Sample(_Strict):
+    n: int = Field(ge=1, le=MAX_OUTCOMES, strict=True, description="Outcomes drawn.")
+    seed: int = Field(0, ge=0, strict=True, description="Seeds numpy's generator.")
+    axes: list[Axis] = Field(
+        min_length=1, description="As a sweep spec's Monte Carlo axes: a shock template each."
+    )
+
+
+class SampledOutcomes(_Strict):
+    sample: Sample = Field(description="n equally likely outcomes drawn from the axes.")
+
+
+def _outcomes_tag(value: Any) -> str:
+    return "sampled" if isinstance(value, dict) else "listed"
+
+
 class Risk(_Strict):
     alpha: float = Field(0.9, ge=0, lt=1, allow_inf_nan=False, strict=True)
     weight: float = Field(0.0, ge=0, le=1, allow_inf_nan=False, strict=True)
@@ -61,7 +91,11 @@ class HedgeSpec(_Strict):
     reveal: Annotated[str, Field(strict=True)] | None = Field(
         None, description="First period whose decisions may differ by outcome; default first."
     )
-    outcomes: list[OutcomeSpec] = Field(min_length=1, max_length=MAX_OUTCOMES)
+    outcomes: Annotated[
+        Annotated[list[OutcomeSpec], Field(min_length=1, max_length=MAX_OUTCOMES), Tag("listed")]
+        | Annotated[SampledOutcomes, Tag("sampled")],
+        Discriminator(_outcomes_tag),
+    ]
     risk: Risk = Field(default_factory=Risk)
 
 
@@ -71,6 +105,7 @@ class Outcome:
     probability: float
     scenario: Scenario
     document: dict[str, Any]  # the scenario document (base with its shocks, or as given)
+    levels: dict[str, Any] | None = None  # a sampled outcome's draw, by axis
 
 
 @dataclass(frozen=True)
@@ -85,6 +120,7 @@ class Hedge:
     outcomes: tuple[Outcome, ...]
     alpha: float
     weight: float
+    sample: Sample | None = None  # the outcomes' sample, when they are one
 
     @property
     def probabilities(self) -> list[float]:
@@ -120,7 +156,7 @@ def parse_hedge(document: Any) -> Hedge:
     try:
         spec = HedgeSpec.model_validate(document)
     except ValidationError as exc:
-        raise ScenarioError(problems_of(exc)) from None
+        raise ScenarioError([_untagged(p) for p in problems_of(exc)]) from None
     problems: list[Problem] = []
     base = _scenario(spec.base, ["base"], problems)
     if base is None:
@@ -128,26 +164,135 @@ def parse_hedge(document: Any) -> Hedge:
     reveal = spec.reveal if spec.reveal is not None else base.periods[0]
     if reveal not in base.periods:
         problems.append(Problem("/reveal", reveal, "not a period label of `base`"))
-    problems += _name_and_probability_problems(spec)
-    outcomes = []
-    for i, item in enumerate(spec.outcomes):
-        outcome = _outcome(spec.base, item, i, problems)
-        if outcome is not None:
-            outcomes.append(outcome)
-            if reveal in base.periods:
-                problems += _tie_problems(base, outcome, item, i, base.periods.index(reveal))
+    reveal_at = base.periods.index(reveal) if reveal in base.periods else None
+    sample = spec.outcomes.sample if isinstance(spec.outcomes, SampledOutcomes) else None
+    if sample is None:
+        assert isinstance(spec.outcomes, list)
+        listed = spec.outcomes
+        problems += _name_and_probability_problems(listed)
+        outcomes = _listed(base, spec.base, listed, reveal_at, problems)
+    else:
+        outcomes = _sampled(base, spec.base, sample, sample.n, sample.seed, reveal_at, problems)
     if problems:
         raise ScenarioError(problems)
+    assert reveal_at is not None
     return Hedge(
         spec.name,
         base,
         spec.base,
         reveal,
-        base.periods.index(reveal),
+        reveal_at,
         tuple(outcomes),
         spec.risk.alpha,
         spec.risk.weight,
+        sample,
     )
+
+
+def draw_outcomes(hedge: Hedge, n: int, seed: int) -> tuple[Outcome, ...]:
+    """n fresh outcomes of a sampled hedge's axes, drawn with `seed`, each checked as the
+    hedge's own are (ScenarioError otherwise)."""
+    if hedge.sample is None:
+        raise ScenarioError(
+            [Problem("/outcomes", None, "fresh outcomes need outcomes given as a sample")]
+        )
+    problems: list[Problem] = []
+    sample = Sample(n=n, seed=seed, axes=hedge.sample.axes)
+    found = _sampled(hedge.base, hedge.base_document, sample, n, seed, hedge.reveal_at, problems)
+    if problems:
+        raise ScenarioError(problems)
+    return tuple(found)
+
+
+def _untagged(problem: Problem) -> Problem:
+    """Pydantic names the branch of `outcomes` it tried; the pointer does not."""
+    for tag in ("/listed", "/sampled"):
+        if problem.pointer.startswith("/outcomes" + tag):
+            return Problem(
+                "/outcomes" + problem.pointer[len("/outcomes" + tag) :],
+                problem.value,
+                problem.rule,
+            )
+    return problem
+
+
+def _listed(
+    base: Scenario,
+    base_doc: dict[str, Any],
+    items: list[OutcomeSpec],
+    reveal_at: int | None,
+    problems: list[Problem],
+) -> list[Outcome]:
+    outcomes = []
+    for i, item in enumerate(items):
+        outcome = _outcome(base_doc, item, i, problems)
+        if outcome is not None:
+            outcomes.append(outcome)
+            if reveal_at is not None:
+                at: list[object] = [
+                    "outcomes",
+                    i,
+                    "shocks" if item.shocks is not None else "scenario",
+                ]
+                problems += _tie_problems(base, outcome, at, item.shocks is not None, reveal_at)
+    return outcomes
+
+
+def _sampled(
+    base: Scenario,
+    base_doc: dict[str, Any],
+    sample: Sample,
+    n: int,
+    seed: int,
+    reveal_at: int | None,
+    problems: list[Problem],
+) -> list[Outcome]:
+    """n outcomes drawn as a sweep spec's Monte Carlo members; a problem of an axis is
+    named under /outcomes/sample, of a draw under /outcomes/sample/draws/<k>."""
+    where = "/outcomes/sample"
+    try:
+        spec = parse_sweep_spec(
+            {
+                "base": base_doc,
+                "mode": "monte_carlo",
+                "axes": [a.model_dump(exclude_none=True) for a in sample.axes],
+                "samples": n,
+                "seed": seed,
+                "include_base": False,
+            }
+        )
+        members = expand_members(spec, base_doc)
+    except SpecError as exc:
+        # each extreme of a distribution is checked: one problem may show twice
+        named = [Problem(where + p.pointer, p.value, p.rule) for p in exc.problems]
+        problems += [p for i, p in enumerate(named) if p not in named[:i]]
+        return []
+    outcomes = []
+    for k, member in enumerate(members):
+        at: list[object] = ["outcomes", "sample", "draws", k]
+        try:
+            doc = apply_shocks(base_doc, member.shocks, at)
+        except SpecError as exc:
+            problems += exc.problems
+            continue
+        found: list[Problem] = []
+        sc = _scenario(doc, at, found)
+        problems += [
+            Problem(p.pointer, p.value, f"{member.name} {member.levels}: {p.rule}") for p in found
+        ]
+        if sc is None:
+            continue
+        outcome = Outcome(member.name, 1.0 / n, sc, doc, dict(member.levels))
+        outcomes.append(outcome)
+        if reveal_at is not None:
+            tied = _tie_problems(base, outcome, at, True, reveal_at)
+            problems += [
+                Problem(p.pointer, p.value, f"{member.name} {member.levels}: {p.rule}")
+                for p in tied
+            ]
+        if len(problems) > 20:  # one bad axis shows in most draws: enough to see why
+            break
+    return outcomes
 
 
 def _scenario(doc: Any, where: list[object], problems: list[Problem]) -> Scenario | None:
@@ -162,9 +307,9 @@ def _under(problem: Problem, where: list[object]) -> Problem:
     return Problem(pointer(*where) + problem.pointer, problem.value, problem.rule)
 
 
-def _name_and_probability_problems(spec: HedgeSpec) -> Iterator[Problem]:
+def _name_and_probability_problems(items: list[OutcomeSpec]) -> Iterator[Problem]:
     first: dict[str, int] = {}
-    for i, o in enumerate(spec.outcomes):
+    for i, o in enumerate(items):
         if o.name in first:
             yield Problem(
                 pointer("outcomes", i, "name"),
@@ -172,7 +317,7 @@ def _name_and_probability_problems(spec: HedgeSpec) -> Iterator[Problem]:
                 f"outcome names must be unique: also /outcomes/{first[o.name]}/name",
             )
         first.setdefault(o.name, i)
-    total = math.fsum(o.probability for o in spec.outcomes)
+    total = math.fsum(o.probability for o in items)
     if abs(total - 1) > PROBABILITY_TOLERANCE:
         yield Problem("/outcomes", total, "the probabilities must sum to 1 (within 1e-9)")
 
@@ -200,10 +345,8 @@ def _outcome(
 
 # -- the rules that tie an outcome to base --------------------------------------------------
 def _tie_problems(
-    base: Scenario, outcome: Outcome, item: OutcomeSpec, i: int, reveal_at: int
+    base: Scenario, outcome: Outcome, at: list[object], by_shocks: bool, reveal_at: int
 ) -> list[Problem]:
-    by_shocks = item.shocks is not None
-    at: list[object] = ["outcomes", i, "shocks" if by_shocks else "scenario"]
     sc = outcome.scenario
     problems = list(_id_problems(base, sc, at, by_shocks))
     if problems:  # the comparisons below align items by id

@@ -6,6 +6,8 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+SHOWN = 12  # outcomes listed one by one; a larger sample is summed up in a line
+
 
 def _money(value: float | None) -> str:
     return "n/a" if value is None else f"{value:,.2f}"
@@ -31,7 +33,15 @@ def hedge_summary(plan: dict[str, Any]) -> str:
         f"CVaR at {risk.get('alpha')} {_money(plan['cvar'])}, weight {risk.get('weight')})"
     )
     lines.append(f"order now: {_order_now(plan['here_and_now'])}")
-    for o in plan["outcomes"]:
+    outcomes = plan["outcomes"]
+    if plan.get("sample") and len(outcomes) > SHOWN:
+        costs = sorted(o["objective"] for o in outcomes)
+        lines.append(
+            f"{len(outcomes)} sampled outcomes (seed {plan['sample']['seed']}): cost from "
+            f"{_money(costs[0])} to {_money(costs[-1])}, median {_money(costs[len(costs) // 2])}"
+        )
+        outcomes = []
+    for o in outcomes:
         terms = sorted(((v, k) for k, v in o["terms"].items() if abs(v) >= 0.005), reverse=True)
         parts = ", ".join(f"{k} {_money(v)}" for v, k in terms[:3])
         short = f", short {_kg(o['shortage_kg'])}" if o["shortage_kg"] > 1e-6 else ""
@@ -40,7 +50,22 @@ def hedge_summary(plan: dict[str, Any]) -> str:
             f"{' (' + parts + ')' if parts else ''}{short}"
         )
     lines.append(_hedge_cost(plan, cur))
+    if plan.get("evaluation"):
+        lines.append(_evaluation(plan["evaluation"], cur))
     return "\n".join(lines)
+
+
+def _evaluation(ev: dict[str, Any], cur: str) -> str:
+    head = f"out of sample ({ev['outcomes']} fresh outcomes, seed {ev['seed']}): "
+    if ev["objective"] is None:
+        names = ", ".join(ev.get("infeasible_outcomes", []))
+        return head + f"{ev.get('message', 'no estimate')} ({names})"
+    ci = ev.get("ci95")
+    interval = f", 95 % CI {_money(ci[0])} to {_money(ci[1])}" if ci else ""
+    return (
+        head + f"objective {_money(ev['objective'])} {cur}{interval}; in sample "
+        f"{_money(ev['in_sample_objective'])}"
+    )
 
 
 def _order_now(hn: dict[str, Any]) -> str:

@@ -25,7 +25,8 @@ from optimizer.model.plan_types import Plan
 from optimizer.model.status import PlanStatus
 from optimizer.options import SolveOptions
 from optimizer.scenario.schema import Scenario
-from optimizer.whatif.hedge_document import Hedge
+from optimizer.whatif.hedge_document import Hedge, Outcome
+from optimizer.whatif.hedge_evaluate import evaluation
 from optimizer.whatif.hedge_form import (
     FormSolution,
     SharedValues,
@@ -101,13 +102,20 @@ def solve_hedged(
 
 
 def hedged_plan(
-    hedge: Hedge, options: SolveOptions | None = None, outcome_plans: bool = False
+    hedge: Hedge,
+    options: SolveOptions | None = None,
+    outcome_plans: bool = False,
+    fresh: Sequence[Outcome] = (),
+    fresh_seed: int | None = None,
 ) -> dict[str, Any]:
-    """The hedged plan document of MODEL.md §6; every failure is a plan, never a trace."""
+    """The hedged plan document of MODEL.md §6; every failure is a plan, never a trace.
+
+    With `fresh` outcomes (`hedge_document.draw_outcomes`, drawn with `fresh_seed`), the
+    plan's here-and-now decisions are also evaluated on them (`evaluation`)."""
     options = options or SolveOptions()
     started = time.perf_counter()
     try:
-        return _hedged_plan(hedge, options, outcome_plans, started)
+        return _hedged_plan(hedge, options, outcome_plans, started, fresh, fresh_seed)
     except Exception as exc:  # noqa: BLE001 — every outcome is a plan
         return {
             "status": str(PlanStatus.ERROR),
@@ -119,7 +127,12 @@ def hedged_plan(
 
 
 def _hedged_plan(
-    hedge: Hedge, options: SolveOptions, outcome_plans: bool, started: float
+    hedge: Hedge,
+    options: SolveOptions,
+    outcome_plans: bool,
+    started: float,
+    fresh: Sequence[Outcome],
+    fresh_seed: int | None,
 ) -> dict[str, Any]:
     main = solve_hedged(hedge, options)
     solved = time.perf_counter()
@@ -141,6 +154,8 @@ def _hedged_plan(
         "value_of_hedging_infeasible_outcome": None,
         "premium": None,
     }
+    if hedge.sample is not None:
+        doc["sample"] = {"n": hedge.sample.n, "seed": hedge.sample.seed}
     if not main.has_solution:
         doc["message"] = main.outcome.message
         doc["timings"] = _timings(main, started, solved)
@@ -154,10 +169,12 @@ def _hedged_plan(
     doc["cvar"] = cvar(costs, p, hedge.alpha)
     doc["here_and_now"] = _here_and_now(main.plans, hedge.base.periods[: hedge.reveal_at])
     doc["outcomes"] = [
-        _outcome_row(o.name, o.probability, plan, outcome_plans)
+        _outcome_row(o, plan, outcome_plans)
         for o, plan in zip(hedge.outcomes, main.plans, strict=True)
     ]
     doc.update(_prices(hedge, options, main, objective))
+    if fresh:
+        doc["evaluation"] = evaluation(hedge, options, main.shared, fresh, fresh_seed, objective)
     doc["timings"] = _timings(main, started, solved)
     doc["model"] = _size(main)
     return doc
@@ -225,15 +242,17 @@ def _here_and_now(plans: list[Plan], early: list[str]) -> dict[str, Any]:
     }
 
 
-def _outcome_row(name: str, probability: float, plan: Plan, full: bool) -> dict[str, Any]:
+def _outcome_row(outcome: Outcome, plan: Plan, full: bool) -> dict[str, Any]:
     d = plan.to_document()
-    row = {
-        "name": name,
-        "probability": probability,
+    row: dict[str, Any] = {
+        "name": outcome.name,
+        "probability": outcome.probability,
         "objective": d["objective"],
         "terms": d["terms"],
         "shortage_kg": float(sum(r["kg"] for r in d["shortages"])),
     }
+    if outcome.levels is not None:
+        row["levels"] = outcome.levels
     if full:
         row["plan"] = {k: v for k, v in d.items() if k not in ("status", "objective", "terms")}
     return row

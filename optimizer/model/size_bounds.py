@@ -35,6 +35,7 @@ def size_bounds(document: Any) -> list[Bound]:
     }
     offers = sum(offers_of.values())
     covered = sum(_licence_cover(lic, offers_of, t) for lic in _items(document, "licences"))
+    brackets = sum(_brackets(s) for s in _items(document, "suppliers"))
     return [
         Bound(
             "demand rows times countries (candidate consumption columns)",
@@ -46,7 +47,15 @@ def size_bounds(document: Any) -> list[Bound]:
         Bound("countries times sectors (end-use bans)", n["countries"] * n["sectors"], "/countries"),
         Bound("supplier offers times periods (deliveries)", offers * t, "/suppliers"),
         Bound("licences times the deliveries each covers", covered, "/licences"),
+        Bound("discount brackets times periods (MODEL.md §7 q and y)", brackets * t, "/suppliers"),
     ]  # fmt: skip
+
+
+def _brackets(supplier: Any) -> int:
+    """A discounted offer's brackets, its own price included (0 for an offer without)."""
+    offers = supplier.get("offers") if isinstance(supplier, dict) else None
+    discounts = [o.get("discounts") for o in offers or [] if isinstance(o, dict)]
+    return sum(len(d) + 1 for d in discounts if isinstance(d, list) and d)
 
 
 _LISTS = ("periods", "products", "sectors", "countries", "demand")

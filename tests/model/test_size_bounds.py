@@ -21,13 +21,14 @@ def _bound(document: dict, words: str) -> int:
 
 @pytest.mark.parametrize("seed", range(20))
 def test_each_bound_is_at_least_what_the_build_makes(seed: int) -> None:
-    document = random_scenario(seed, milp=seed % 2 == 1)
+    document = random_scenario(seed, milp=seed % 2 == 1, rules=seed % 4 == 1)
     model, ix = build_model(parse_scenario(document))
     sizes = {name: block.size for name, block in model.variables.items()}
     assert sizes["use"] <= _bound(document, "demand rows times countries")
     assert sizes["inv"] <= _bound(document, "products times countries")
     assert sizes["buy"] <= _bound(document, "supplier offers")
     assert sizes["lic"] <= _bound(document, "licences times")
+    assert sizes["q"] == sizes["y"] <= _bound(document, "discount brackets")
     assert ix.demand.size <= _bound(document, "products times sectors")
     assert ix.allowed.size <= _bound(document, "countries times sectors")
 

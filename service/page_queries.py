@@ -16,9 +16,10 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 
 from .database import Database
-from .tables import ItemState, api_keys, job_items, jobs, scenarios, tenants
+from .tables import ItemState, api_keys, job_documents, job_items, jobs, scenarios, tenants
 
 SOLVE_KEY = "workspace-solve:"
+BATCH_KEY = "workspace-batch:"  # a job started from the library: `workspace-batch:<form token>`
 
 
 def solve_key(scenario_id: str, token: str) -> str:
@@ -144,3 +145,56 @@ def plan_item(db: Database, tenant_id: int, job_id: str, position: int) -> PlanI
 
 def is_solved(state: str) -> bool:
     return state == ItemState.SOLVED
+
+
+def item_documents(db: Database, tenant_id: int, job_id: str) -> dict[int, dict[str, Any]]:
+    """The document each item of the tenant's job was solved from, by position (a sweep
+    or frontier member's base, the same for all of them); each distinct document read
+    once. Empty for another tenant's job."""
+    items = (
+        select(job_items.c.position, job_items.c.document_id)
+        .join(jobs, jobs.c.id == job_items.c.job_id)
+        .where(jobs.c.id == job_id, jobs.c.tenant_id == tenant_id)
+    )
+    with db.read() as conn:
+        positions = {int(r.position): r.document_id for r in conn.execute(items)}
+        ids = {d for d in positions.values() if d is not None}
+        query = select(job_documents.c.id, job_documents.c.document).where(
+            job_documents.c.id.in_(ids)
+        )
+        documents = {r.id: r.document for r in conn.execute(query)} if ids else {}
+    return {
+        position: documents[d]
+        for position, d in positions.items()
+        if d in documents and isinstance(documents[d], dict)
+    }
+
+
+def has_members(db: Database, tenant_id: int, job_id: str) -> bool:
+    """Whether the tenant's job is a sweep or a frontier: its items are members made from
+    a base document by their shocks."""
+    query = (
+        select(job_items.c.member)
+        .join(jobs, jobs.c.id == job_items.c.job_id)
+        .where(jobs.c.id == job_id, jobs.c.tenant_id == tenant_id)
+        .order_by(job_items.c.position)
+        .limit(1)
+    )
+    with db.read() as conn:
+        member = conn.scalar(query)
+    return isinstance(member, dict)
+
+
+def job_positions(db: Database, tenant_id: int, job_id: str) -> list[int] | None:
+    """The positions of the tenant's job's items; None when there is no such job."""
+    query = (
+        select(jobs.c.id, job_items.c.position)
+        .join(job_items, job_items.c.job_id == jobs.c.id, isouter=True)
+        .where(jobs.c.id == job_id, jobs.c.tenant_id == tenant_id)
+        .order_by(job_items.c.position)
+    )
+    with db.read() as conn:
+        rows = conn.execute(query).all()
+    if not rows:
+        return None
+    return [int(r.position) for r in rows if r.position is not None]

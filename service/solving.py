@@ -43,6 +43,7 @@ __all__ = [
     "member_document", "job_statistics",
     "frontier_of", "job_report", "PlanStatus", "ScenarioSchema", "Plan", "TERMS", "SolverLimits", "SURROGATE_RULE", "inert",
     "read_upload", "template_workbook", "plan_charts", "plan_report", "TERM_LABELS", "signed_term",
+    "variant_document", "job_charts", "BASE_MEMBER", "FRONTIER_NAME", "read_spec_text",
 ]  # fmt: skip
 
 
@@ -389,3 +390,66 @@ def plan_report(plan: dict[str, Any], document: Any) -> str:
 def signed_term(term: str, amount: float) -> float:
     """A cost term as it adds up to the objective (the earned subsidy subtracted)."""
     return signed(term, amount)
+
+
+# --- the web workspace: variants of a stored scenario, a job's charts ----------------------
+
+
+def variant_document(document: dict[str, Any], change: dict[str, Any]) -> dict[str, Any]:
+    """A variant of a stored scenario: `change["shocks"]` (the what-if kinds of
+    optimizer.whatif, as in a sweep) applied to the parent's document in order, then
+    `change["budget"]` when given (the policy's spend cap per period: no shock kind sets
+    it; None removes it), under `change["name"]`. ScenarioError names each unknown id
+    under /shocks/<i>; the caller checks the variant with `check` before storing it."""
+    try:
+        shocks = parse_shocks(change.get("shocks", []), ["shocks"])
+        out = apply_shocks(document, shocks, ["shocks"])
+    except SpecError as exc:
+        raise ScenarioError(exc.problems) from None
+    if "budget" in change:
+        policy = dict(out.get("policy") or {})
+        if change["budget"] is None:
+            policy.pop("budget", None)
+        else:
+            policy["budget"] = change["budget"]
+        out["policy"] = policy
+    out["name"] = change["name"]
+    return out
+
+
+def read_spec_text(text: str) -> Any:
+    """A sweep spec typed on a page, JSON or YAML (YAML reads JSON too); ScenarioError
+    names a syntax error. Run in a solver process, as an uploaded YAML file is."""
+    try:
+        return decode(text, yaml_syntax=True)
+    except RecursionError:
+        raise ScenarioError([Problem("", None, "nested too deeply to read")]) from None
+
+
+def job_charts(kind: str, plans: list[tuple[str, dict[str, Any]]]) -> list[dict[str, str]]:
+    """Charts of several plans as `magnets report` draws them, each {"id", "title",
+    "caption", "svg"}: for a sweep job the distribution of total cost (its `base` member
+    marked, not counted), for a frontier job the frontier, for any other set of plans
+    their cost terms side by side. Run in a solver process (matplotlib)."""
+    from optimizer.report.charts import comparison_chart, frontier_charts, sweep_charts
+    from optimizer.report.drawing import svg_markup
+    from optimizer.report.inputs import read_frontier, read_job_items, read_sweep
+
+    if kind == "sweep":
+        members = [
+            {"name": name, "status": plan.get("status"), "objective": plan.get("objective"),
+             "terms": plan.get("terms") or {},
+             "shortage_kg": sum(float(r.get("kg") or 0.0) for r in plan.get("shortages") or []),
+             "levels": {"base": None} if name == BASE_MEMBER else {}}
+            for name, plan in plans
+        ]  # fmt: skip
+        charts = list(sweep_charts(read_sweep({"name": "sweep", "members": members})).values())
+    elif kind == "frontier":
+        found = frontier_of(plans)
+        charts = list(frontier_charts(read_frontier(found)).values()) if found else []
+    else:
+        chart = comparison_chart(read_job_items(plans))
+        charts = [chart] if chart is not None else []
+    return [
+        {"id": c.id, "title": c.title, "caption": c.caption, "svg": svg_markup(c)} for c in charts
+    ]

@@ -8,7 +8,9 @@ one does. Every page works as plain HTML forms.
     /sign-in, /sign-out
     /scenarios             list and search; POST uploads a file
     /scenarios/template.xlsx
-    /scenarios/{id}        the scenario; POST …/solve, …/duplicate, …/delete
+    /scenarios/{id}        the scenario and its levers; POST …/solve, …/variant,
+                           …/duplicate, …/delete
+Compare: `pages_compare.py`; jobs, batches, sweeps and frontiers: `pages_jobs.py`.
 """
 
 from __future__ import annotations
@@ -29,14 +31,22 @@ from .. import page_queries, queries, store
 from ..errors import RequestProblems
 from ..keys import key_hash
 from ..limits import MAX_NESTING, size_limits, solve_options, too_deep
-from ..solving import Problem, ScenarioError, check, read_upload, template_workbook
+from ..solving import (
+    Problem,
+    ScenarioError,
+    check,
+    read_upload,
+    template_workbook,
+    variant_document,
+)
 from ..web.sessions import PageSession
 from ..workers import PoolBusy, PoolFull, SolvePool
-from . import pages_plans
+from . import pages_compare, pages_jobs, pages_plans
 from .pages_common import (
     NO_STORE,
     STATIC_PATH,
     CheckedForm,
+    CheckedLongForm,
     PageError,
     SignedIn,
     Visit,
@@ -50,11 +60,20 @@ from .pages_common import (
     set_cookie,
     settings_of,
 )
+from .pages_levers import (
+    LeverProblems,
+    changes_from_form,
+    lever_form,
+    lineage_of,
+    lineage_view,
+    variant_name,
+)
 
 router = APIRouter(include_in_schema=False)
 # the plan pages' routes join this router's own list, so that the app (and its 405s and
 # page policy, read from `router.routes`) sees one flat router of pages
-router.routes.extend(pages_plans.router.routes)
+for pages in (pages_plans, pages_jobs, pages_compare):
+    router.routes.extend(pages.router.routes)
 PAGE_SIZE = 50
 LIBRARY = "/scenarios"
 SAFE_NEXT = re.compile(r"^/(?![/\\])[A-Za-z0-9\-._~/?=&%]*$")
@@ -175,10 +194,13 @@ def _library(
     solves = page_queries.solves_of(db, visit.tenant, [r["id"] for r in rows])
     listed = [_listed(row, solves.get(row["id"], [])) for row in rows]
     pages = (total + PAGE_SIZE - 1) // PAGE_SIZE
+    settings = settings_of(request)
     return render(
         request, "library.html", visit, status, scenarios=listed, total=total, search=search,
         page=page, previous_page=page - 1 if page > 1 else None,
-        next_page=page + 1 if page < pages else None, **context,
+        next_page=page + 1 if page < pages else None, batch_token=secrets.token_urlsafe(24),
+        time_limit=f"{settings.time_limit:g}", max_time_limit=f"{settings.max_time_limit:g}",
+        **context,
     )  # fmt: skip
 
 
@@ -187,7 +209,8 @@ def _listed(row: dict[str, Any], solves: list[page_queries.SolveView]) -> dict[s
     last = solves[0] if solves else None
     return {
         "id": row["id"],
-        "name": row["name"],
+        "name": lineage_of(row["name"]).label,
+        "variant": lineage_of(row["name"]).parent is not None,
         "created_at": _when(row["created_at"]),
         "periods": _count(document, "periods"),
         "suppliers": _count(document, "suppliers"),
@@ -262,9 +285,11 @@ def _scenario_page(
     request: Request, visit: Visit, row: dict[str, Any], status: int = 200, **context: Any
 ) -> Response:
     document = row["document"]
-    solves = page_queries.solves_of(request.app.state.db, visit.tenant, [row["id"]], 10)
+    db = request.app.state.db
+    solves = page_queries.solves_of(db, visit.tenant, [row["id"]], 10)
     currency = document.get("currency")
     settings = settings_of(request)
+    entered = context.pop("entered", None)
     contents = [
         (label, _count(document, key))
         for label, key in (
@@ -275,13 +300,16 @@ def _scenario_page(
     ]  # fmt: skip
     return render(
         request, "scenario.html", visit, status,
-        scenario={"id": row["id"], "name": row["name"], "created_at": _when(row["created_at"]),
+        scenario={"id": row["id"], "name": lineage_of(row["name"]).label,
+                  "created_at": _when(row["created_at"]),
                   "currency": currency or "", "periods": ", ".join(map(str, document.get("periods") or []))},
         contents=contents,
         solves=[{"job_id": s.job_id, "when": _when(s.created_at), "status": _solve_status(s),
                  "cost": _money(s.objective, currency)} for s in solves.get(row["id"], [])],
         time_limit=f"{settings.time_limit:g}", max_time_limit=f"{settings.max_time_limit:g}",
-        solve_token=secrets.token_urlsafe(24), **context,
+        solve_token=secrets.token_urlsafe(24),
+        lineage=lineage_view(db, visit.tenant, row["name"], str(currency or "")),
+        levers=lever_form(document, entered), **context,
     )  # fmt: skip
 
 
@@ -296,14 +324,20 @@ def download_scenario(request: Request, visit: SignedIn, scenario_id: str) -> Re
 @router.post(LIBRARY + "/{scenario_id}/duplicate")
 def duplicate(request: Request, visit: SignedIn, form: CheckedForm, scenario_id: str) -> Response:
     row = _scenario(request, visit, scenario_id)
-    document = dict(row["document"], name=f"{row['name']} (copy)"[:200])
+    own = lineage_of(row["name"])
+    copy_name = f"{own.label} (copy)"
+    if own.parent is not None:  # a variant's copy is a variant of the same parent
+        whole = variant_name(copy_name, own.parent, own.changes)
+        copy_name = variant_name(copy_name[: len(copy_name) - max(0, len(whole) - 200)],
+                                 own.parent, own.changes)  # fmt: skip
+    document = dict(row["document"], name=copy_name[:200])
     settings = settings_of(request)
     try:
         name = check(document, size_limits(settings))
     except ScenarioError as exc:  # the rules changed since it was stored
         return _scenario_page(request, visit, row, 422, problems=problem_rows(exc.problems))
     copy = store.add_scenario(request.app.state.db, visit.tenant, name, document)
-    visit.session.notice = f"Duplicated as “{name}”."
+    visit.session.notice = f"Duplicated as “{lineage_of(name).label}”."
     return _see(f"{LIBRARY}/{copy['id']}")
 
 
@@ -313,8 +347,29 @@ def delete(request: Request, visit: SignedIn, form: CheckedForm, scenario_id: st
     row = _scenario(request, visit, scenario_id)
     if not store.delete_scenario(request.app.state.db, visit.tenant, scenario_id):
         raise not_found("scenario")
-    visit.session.notice = f"Deleted “{row['name']}”."
+    visit.session.notice = f"Deleted “{lineage_of(row['name']).label}”."
     return _see(LIBRARY)
+
+
+@router.post(LIBRARY + "/{scenario_id}/variant")
+def make_variant(
+    request: Request, visit: SignedIn, form: CheckedLongForm, scenario_id: str
+) -> Response:
+    """Save the levers' numbers as a new scenario, a variant of this one: the changes
+    become what-if shocks applied through `solving`; its name records its parent and its
+    changes (pages_levers.py). This scenario stays as it is."""
+    row = _scenario(request, visit, scenario_id)
+    try:
+        change, _ = changes_from_form(row["document"], row["id"], form)
+        document = variant_document(row["document"], change)
+        name = check(document, size_limits(settings_of(request)))
+    except (LeverProblems, ScenarioError) as exc:
+        return _scenario_page(
+            request, visit, row, 422, problems=problem_rows(exc.problems), entered=form
+        )
+    variant = store.add_scenario(request.app.state.db, visit.tenant, name, document)
+    visit.session.notice = f"Saved the variant “{lineage_of(name).label}”."
+    return _see(f"{LIBRARY}/{variant['id']}")
 
 
 @router.post(LIBRARY + "/{scenario_id}/solve")

@@ -35,6 +35,9 @@ COOKIE = "magnets_session"
 # path / and no Domain, so no other host can plant or read it.
 SECURE_COOKIE = "__Host-magnets_session"
 MAX_FORM_FIELDS = 20
+# a scenario's levers (one field per sector, licence, country and period) and a job's
+# chosen scenarios: bounded as Starlette bounds any form
+MAX_LONG_FORM_FIELDS = 1000
 NO_STORE = {"Cache-Control": "no-store"}  # a tenant's pages are never kept by a cache
 
 templates = Jinja2Templates(
@@ -134,14 +137,16 @@ async def _signed_in(request: Request) -> Visit:
 SignedIn = Annotated[Visit, Depends(_signed_in)]
 
 
-async def read_form(request: Request, session: PageSession | None) -> FormData:
+async def read_form(
+    request: Request, session: PageSession | None, max_fields: int = MAX_FORM_FIELDS
+) -> FormData:
     """The posted form, refused (403) without this session's form token or when the
     browser says it was sent from another site."""
     origin = request.headers.get("origin")
     if origin not in (None, "null") and origin != _own_origin(request):
         raise PageError(403, "Refused", "This form was sent from another site.")
     try:
-        form = await request.form(max_files=1, max_fields=MAX_FORM_FIELDS)
+        form = await request.form(max_files=1, max_fields=max_fields)
     except Exception:  # noqa: BLE001 — a malformed body is as good as no token
         form = FormData()
     token = form.get("csrf_token")
@@ -164,6 +169,13 @@ async def _checked_form(request: Request, visit: SignedIn) -> FormData:
 
 
 CheckedForm = Annotated[FormData, Depends(_checked_form)]
+
+
+async def _checked_long_form(request: Request, visit: SignedIn) -> FormData:
+    return await read_form(request, visit.session, MAX_LONG_FORM_FIELDS)
+
+
+CheckedLongForm = Annotated[FormData, Depends(_checked_long_form)]
 
 
 def settings_of(request: Request) -> Settings:

@@ -1,8 +1,7 @@
 """Plan pages: one job item's plan, its charts (drawn by `magnets report`'s code, in a
-solver process) and its downloads. Later pages (levers, compare, batches) sit beside
-these under /jobs/{id}.
+solver process) and its downloads. The job's own page is in `pages_jobs.py`, the
+comparison of plans in `pages_compare.py`.
 
-    /jobs/{id}                         the job's scenarios, each linking to its plan
     /jobs/{id}/plans/{n}               the plan (or "solving…" until it is stored)
     /jobs/{id}/plans/{n}/progress      the item's state as JSON, for the page's script
     /jobs/{id}/plans/{n}/plan.json     the plan (MODEL.md §4)
@@ -26,6 +25,7 @@ from ..solving import TERM_LABELS, TERMS, plan_charts, plan_report, signed_term
 from ..tables import UNFINISHED_ITEM
 from ..workers import PoolBusy, PoolFull, SolvePool
 from .pages_common import NO_STORE, PageError, SignedIn, Visit, not_found, render
+from .pages_levers import shown_name
 
 log = logging.getLogger("magnets.pages")
 router = APIRouter(include_in_schema=False)
@@ -40,12 +40,14 @@ def plan_path(job_id: str, position: int) -> str:
 
 def _document(request: Request, visit: Visit, item: page_queries.PlanItem) -> dict[str, Any]:
     """The stored scenario a workspace solve came from (its caps, stocks and supplier
-    origins label the plan); empty for a job made through the API, or once deleted."""
-    if item.scenario_id is None:
-        return {}
-    row = queries.get_scenario(request.app.state.db, visit.tenant, item.scenario_id)
-    document = row["document"] if row is not None else None
-    return document if isinstance(document, dict) else {}
+    origins label the plan); else the job's own copy of the document (a batch, a job
+    made through the API, a scenario since deleted; a sweep member's base)."""
+    db = request.app.state.db
+    row = queries.get_scenario(db, visit.tenant, item.scenario_id) if item.scenario_id else None
+    if row is not None and isinstance(row["document"], dict):
+        document: dict[str, Any] = row["document"]
+        return document
+    return page_queries.item_documents(db, visit.tenant, item.job_id).get(item.position, {})
 
 
 def _item(request: Request, visit: Visit, job_id: str, position: str) -> page_queries.PlanItem:
@@ -57,26 +59,12 @@ def _item(request: Request, visit: Visit, job_id: str, position: str) -> page_qu
     return item
 
 
-@router.get("/jobs/{job_id}")
-def job_page(request: Request, visit: SignedIn, job_id: str) -> Response:
-    items = queries.job_items_of(request.app.state.db, visit.tenant, job_id)
-    job = queries.get_job(request.app.state.db, visit.tenant, job_id)
-    if items is None or job is None:
-        raise not_found("job")
-    rows = [
-        {"position": i.position, "scenario": i.scenario, "state": i.state,
-         "status": (i.plan or {}).get("status") or "",
-         "objective": _amount((i.plan or {}).get("objective"))}
-        for i in items
-    ]  # fmt: skip
-    return render(request, "job.html", visit, job={"id": job_id, "state": job.state}, items=rows)
-
-
 @router.get("/jobs/{job_id}/plans/{position}")
 async def plan_page(request: Request, visit: SignedIn, job_id: str, position: str) -> Response:
     item = _item(request, visit, job_id, position)
     context: dict[str, Any] = {
-        "item": {"job_id": job_id, "position": item.position, "scenario": item.scenario,
+        "item": {"job_id": job_id, "position": item.position,
+                 "scenario": shown_name(item.scenario),
                  "state": item.state, "error": item.error, "siblings": item.items,
                  "time_limit": _amount(item.options.get("time_limit"))},
         "waiting": item.state in UNFINISHED_ITEM,

@@ -1,6 +1,7 @@
 // The workspace works without this file; it only adds conveniences:
-// live progress on a plan being solved, "Solving…" after the solve button,
-// drag and drop onto the upload form, and a confirmation before deleting.
+// live progress on a plan being solved and on a running job (its bar), "Solving…"
+// after the solve button, drag and drop onto the upload form, and a confirmation
+// before deleting or cancelling.
 (function () {
   "use strict";
   document.documentElement.classList.add("js");
@@ -28,6 +29,29 @@
           .catch(function () { setTimeout(poll, 3000); });
       };
       setTimeout(poll, 500);
+    }
+
+    var job = document.querySelector("[data-job-progress]");
+    if (job) {
+      var jobUrl = job.getAttribute("data-job-progress");
+      var bar = job.querySelector("progress");
+      var count = job.querySelector("#job-count");
+      var jobState = job.querySelector("#job-state");
+      var follow = function () {
+        fetch(jobUrl, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (r) { return r.ok ? r.json() : null; })
+          .then(function (body) {
+            if (body) {
+              if (bar) { bar.max = body.total; bar.value = body.solved + body.failed; }
+              if (count) count.textContent = body.solved + "/" + body.total;
+              if (jobState) jobState.textContent = body.state;
+              if (body.done) { setTimeout(function () { window.location.reload(); }, 400); return; }
+            }
+            setTimeout(follow, 1000);
+          })
+          .catch(function () { setTimeout(follow, 3000); });
+      };
+      setTimeout(follow, 500);
     }
 
     document.querySelectorAll("form[data-solve]").forEach(function (form) {

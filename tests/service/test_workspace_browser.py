@@ -3,7 +3,9 @@ browser is downloaded: `executable_path` names the installed one), over a real
 `magnets serve` and database. Signs in, uploads the baseline as a workbook, solves it
 and reads the plan; a broken workbook names its cell; another tenant gets 404; a
 scenario named like a script is shown as text; pages work with JavaScript off and on a
-narrow screen. A screenshot of every page goes to MAGNETS_SCREENSHOTS (default: the
+narrow screen. Levers, jobs and the comparison: a China-halt variant of the baseline, a
+job of three whose bar reaches 3/3, the variant compared with the baseline, a job
+cancelled from its page, a sweep and a frontier started from their forms. A screenshot of every page goes to MAGNETS_SCREENSHOTS (default: the
 test's temporary folder). Skipped without Chromium or Playwright; `MAGNETS_CHROMIUM`
 names a Chromium that is not /usr/bin/chromium."""
 
@@ -12,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import time
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -21,6 +24,8 @@ import pytest
 from optimizer.scenario.workbook import write_scenario_workbook
 from tests.paths import INSTANCES
 from tests.service.conftest import Service, running_service
+from tests.service.scenarios import slow_lp
+from tests.service.test_workspace import stored
 
 sync_api = pytest.importorskip("playwright.sync_api")
 CHROMIUM = os.environ.get("MAGNETS_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
@@ -182,3 +187,118 @@ def test_a_post_without_the_form_token_is_refused_in_the_browser(
     response = navigation.value
     assert response is not None and response.status == 403
     assert "Refused" in page.inner_text("h1")
+
+
+# --- levers, jobs and the comparison ------------------------------------------------
+
+
+def drawn(page: Any, selector: str) -> None:
+    """Wait until the chart image has loaded (polled from here: the page policy forbids
+    the string evaluation wait_for_function polls with)."""
+    deadline = time.monotonic() + 20
+    while not page.locator(selector).first.evaluate("i => i.complete && i.naturalWidth > 0"):
+        assert time.monotonic() < deadline, selector
+        time.sleep(0.1)
+
+
+def watch_console(page: Any) -> list[str]:
+    errors: list[str] = []
+    page.on("console", lambda m: errors.append(m.text) if m.type == "error" else None)
+    return errors
+
+
+def test_a_china_halt_variant_a_job_of_three_and_the_comparison(
+    workspace: Service, chromium: Any, shots: Path
+) -> None:
+    baseline = stored(workspace, json.loads(BASELINE.read_text()))
+    stored(workspace, json.loads((INSTANCES / "india-2025-tariff-shock.json").read_text()))
+    page = sign_in(chromium, workspace, "alpha")
+    errors = watch_console(page)
+
+    page.goto(f"{workspace.url}/scenarios/{baseline}")
+    page.get_by_label("Name of the variant").fill("China halt")
+    page.get_by_label("Origin", exact=True).select_option("CN")
+    page.get_by_label("Capacity left, %").fill("0")
+    page.get_by_label("2025-Q3").check()
+    page.get_by_label("2025-Q4").check()
+    page.screenshot(path=shots / "levers.png", full_page=True)
+    page.get_by_role("button", name="Save as a new variant").click()
+    page.wait_for_selector("h1:has-text('China halt')")
+    assert "Saved the variant “China halt”" in page.inner_text(".notice")
+    assert page.inner_text("#lineage-title") == "Variant of india-2025-baseline"
+    assert "Capacity of suppliers from CN at 0 % in 2025-Q3, 2025-Q4" in page.inner_text(
+        "#lineage-changes"
+    )
+    page.screenshot(path=shots / "variant.png", full_page=True)
+
+    page.goto(f"{workspace.url}/scenarios")
+    for name in ("india-2025-baseline", "China halt", "india-2025-tariff-shock"):
+        page.get_by_label(f"Pick {name}", exact=True).first.check()
+    page.get_by_label("Time limit per scenario").fill("20")
+    page.get_by_role("button", name="Solve them as one job").click()
+    page.wait_for_selector("#job-bar")
+    assert page.locator("#job-bar").get_attribute("max") == "3"
+    page.wait_for_selector("#job-count:text-is('3/3')", timeout=90_000)
+    page.wait_for_selector("h1:has-text('Job (completed)')")  # reloaded once it finished
+    assert page.inner_text("#job-count") == "3/3"
+    page.screenshot(path=shots / "job.png", full_page=True)
+    with page.expect_download() as download:
+        page.get_by_role("link", name="Download the summary (CSV)").click()
+    assert Path(download.value.path()).read_text().startswith("scenario,status,objective")
+
+    page.get_by_label("Compare india-2025-baseline").check()
+    page.get_by_label("Compare China halt").check()
+    page.get_by_role("button", name="Compare the ticked plans").click()
+    page.wait_for_selector("h1:has-text('Compare 2 plans')")
+    totals = page.inner_text("#compare-totals")
+    assert "90,444,565" in totals and "China halt" in totals
+    assert page.locator("#compare-terms tbody tr").count() >= 3
+    assert "2025-Q3" in page.inner_text("#compare-shares")
+    first_delivery = page.locator("#compare-deliveries tbody tr").first.inner_text()
+    assert first_delivery.startswith("cn_")  # the largest difference: a Chinese supplier
+    drawn(page, "figure.chart img")
+    page.screenshot(path=shots / "compare.png", full_page=True)
+    compare_url = page.url
+
+    page.set_viewport_size(NARROW)
+    for url, name in ((compare_url, "compare-narrow"), (f"{workspace.url}/scenarios/{baseline}", "levers-narrow")):  # fmt: skip
+        page.goto(url)
+        assert page.evaluate("document.documentElement.scrollWidth") <= NARROW["width"] + 1, name
+        page.screenshot(path=shots / f"{name}.png", full_page=True)
+    assert errors == []  # no script error, nothing refused by the page policy
+
+
+def test_cancel_a_job_and_run_a_sweep_and_a_frontier(
+    workspace: Service, chromium: Any, shots: Path
+) -> None:
+    slow = stored(workspace, slow_lp(suppliers=300))
+    baseline = stored(workspace, json.loads(BASELINE.read_text()))
+    page = sign_in(chromium, workspace, "alpha")
+    errors = watch_console(page)
+    page.on("dialog", lambda d: d.accept())
+
+    page.goto(f"{workspace.url}/scenarios?q=slow")
+    page.get_by_label("Pick slow lp", exact=False).first.check()
+    page.get_by_role("button", name="Solve them as one job").click()
+    page.wait_for_selector("text=Cancel the job")
+    page.screenshot(path=shots / "job-running.png", full_page=True)
+    page.get_by_role("button", name="Cancel the job").click()
+    page.wait_for_selector("h1:has-text('Job (cancelled)')", timeout=60_000)
+    assert "Cancelled" in page.inner_text(".notice") or "cancelled" in page.inner_text("h1")
+    assert slow
+
+    page.goto(f"{workspace.url}/scenarios/{baseline}/sweep")
+    page.get_by_role("button", name="Start the sweep").click()  # the example grid, 3 × 2 + base
+    page.wait_for_selector("h1:has-text('Sweep (completed)')", timeout=90_000)
+    assert page.locator("#statistics-table").count() == 1
+    drawn(page, "#chart-cost-distribution img")
+    page.screenshot(path=shots / "sweep.png", full_page=True)
+
+    page.goto(f"{workspace.url}/scenarios/{baseline}/sweep")
+    page.get_by_label("Caps (1 to 101)").fill("4")
+    page.get_by_role("button", name="Start the frontier").click()
+    page.wait_for_selector("h1:has-text('Frontier (completed)')", timeout=90_000)
+    assert page.locator("#frontier-table tbody tr").count() == 4
+    drawn(page, "#chart-frontier img")
+    page.screenshot(path=shots / "frontier.png", full_page=True)
+    assert errors == []

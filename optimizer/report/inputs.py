@@ -1,4 +1,5 @@
-"""Reading the report's inputs (plan, sweep, frontier, job plans) tolerantly; see `report.py`."""
+"""Reading the report's inputs (plan, sweep, frontier, job plans, hedged plan) tolerantly;
+see `render.py`."""
 
 from __future__ import annotations
 
@@ -90,6 +91,44 @@ class Frontier:
     origin: str
     points: tuple[FrontierPoint, ...]  # the frontier itself
     evaluated: tuple[FrontierPoint, ...]  # every cap tried (the points when not given)
+
+
+@dataclass(frozen=True)
+class HedgeOutcome:
+    """One outcome of a hedged plan and what it costs under the plan."""
+
+    name: str
+    probability: float
+    objective: float | None
+    shortage_kg: float
+
+
+HEDGE_VALUES = ("wait_and_see", "evpi", "value_of_hedging", "premium")
+HERE_AND_NOW = ("deliveries", "production", "contracts", "plants_built")
+
+
+@dataclass(frozen=True)
+class HedgedPlan:
+    """A hedged plan (MODEL.md §6): the shared decisions and each outcome's cost."""
+
+    name: str
+    status: str
+    currency: str
+    reveal: str
+    alpha: float
+    weight: float
+    objective: float | None
+    expected_cost: float | None
+    cvar: float | None
+    values: Mapping[str, float | None]  # HEDGE_VALUES
+    here_and_now: Mapping[str, list[dict[str, Any]]]  # HERE_AND_NOW, plan table rows
+    outcomes: tuple[HedgeOutcome, ...]
+    evaluation: Mapping[str, Any] | None
+    message: str | None
+
+    @property
+    def solved(self) -> list[HedgeOutcome]:
+        return [o for o in self.outcomes if o.objective is not None]
 
 
 @dataclass(frozen=True)
@@ -229,6 +268,54 @@ def read_job_items(doc: Any) -> list[tuple[str, dict[str, Any]]]:
             )
         out.append((str(pair[0] or f"scenario {i + 1}"), read_plan(pair[1], f"/items/{i}/plan")))
     return out
+
+
+def read_hedge(doc: Any) -> HedgedPlan:
+    """A hedged plan as `magnets hedge` writes it; missing optional fields are empty."""
+    body = _mapping(doc, "/")
+    if not isinstance(body.get("status"), str):
+        raise input_error("/status", body.get("status"), "a hedged plan needs a status string")
+    risk = _mapping(body.get("risk") or {}, "/risk")
+    hn = _mapping(body.get("here_and_now") or {}, "/here_and_now")
+    here_and_now = {}
+    for table in HERE_AND_NOW:
+        texts, numbers = PLAN_TABLES[table]
+        rows = _list(hn.get(table) or [], f"/here_and_now/{table}")
+        here_and_now[table] = [
+            _row(r, f"/here_and_now/{table}/{i}", texts, numbers) for i, r in enumerate(rows)
+        ]
+    outcomes = []
+    for i, item in enumerate(_list(body.get("outcomes") or [], "/outcomes")):
+        at, o = f"/outcomes/{i}", _mapping(item, f"/outcomes/{i}")
+        outcomes.append(
+            HedgeOutcome(
+                name=str(o.get("name") or f"outcome {i + 1}"),
+                probability=_finite(o.get("probability"), f"{at}/probability"),
+                objective=_optional(o.get("objective"), f"{at}/objective"),
+                shortage_kg=_total_kg(o.get("shortage_kg"), f"{at}/shortage_kg"),
+            )
+        )
+    evaluation = body.get("evaluation")
+    if evaluation is not None:
+        evaluation = _mapping(evaluation, "/evaluation")
+        for key in ("objective", "in_sample_objective", "standard_error"):
+            _optional(evaluation.get(key), f"/evaluation/{key}")
+    return HedgedPlan(
+        name=str(body.get("name") or ""),
+        status=body["status"],
+        currency=str(body.get("currency") or ""),
+        reveal=str(body.get("reveal") or ""),
+        alpha=_finite(risk.get("alpha", 0.9), "/risk/alpha"),
+        weight=_finite(risk.get("weight", 0.0), "/risk/weight"),
+        objective=_optional(body.get("objective"), "/objective"),
+        expected_cost=_optional(body.get("expected_cost"), "/expected_cost"),
+        cvar=_optional(body.get("cvar"), "/cvar"),
+        values={k: _optional(body.get(k), f"/{k}") for k in HEDGE_VALUES},
+        here_and_now=here_and_now,
+        outcomes=tuple(outcomes),
+        evaluation=evaluation,
+        message=None if body.get("message") is None else str(body["message"]),
+    )
 
 
 def plan_context(plan: Mapping[str, Any], scenario_doc: Any = None) -> PlanContext:

@@ -11,6 +11,7 @@ from optimizer.model.plan_types import TERMS
 from optimizer.report.explained import diagnosis_heading
 from optimizer.report.inputs import (
     Frontier,
+    HedgedPlan,
     PlanContext,
     Sweep,
     percentiles,
@@ -270,3 +271,126 @@ def job_parts(
         inner = plan_parts(plan, ctx, own, prefix, level=3)
         parts.append(_section(f"{prefix}plan", f"Scenario {name}", 2, *inner))
     return parts
+
+
+def hedge_parts(hedge: HedgedPlan, charts: Mapping[str, Chart]) -> list[str]:
+    """A hedged plan: its risk measures, the cost across outcomes, what to order now, and
+    (when evaluated) the objective on fresh outcomes."""
+    cur = hedge.currency
+
+    def money(value: float | None) -> str | None:
+        return None if value is None else f"{value:,.0f} {cur}".strip()
+
+    facts = [
+        ("Hedged plan", hedge.name or None),
+        ("Status", hedge.status),
+        ("Reveal", hedge.reveal or None),
+        ("Outcomes", len(hedge.outcomes)),
+        ("Objective", money(hedge.objective)),
+        ("Risk", f"CVaR at {hedge.alpha:g}, weight {hedge.weight:g}"),
+        ("Message", hedge.message),
+    ]
+    parts = [_facts(facts, "facts")]
+    if hedge.objective is None:
+        return [*parts, '<p class="note">No hedged plan: nothing to draw.</p>']
+    labels = {
+        "expected_cost": "Expected cost",
+        "cvar": f"CVaR at {hedge.alpha:g} (mean of the worst {1 - hedge.alpha:.0%})",
+        "objective": "Objective",
+        "wait_and_see": "Wait and see (each outcome known in advance)",
+        "evpi": "Value of knowing the outcome (EVPI)",
+        "value_of_hedging": "Value of hedging (against planning for base alone)",
+        "premium": "Cost of the hedge if base happens",
+    }
+    values = {
+        "expected_cost": hedge.expected_cost,
+        "cvar": hedge.cvar,
+        "objective": hedge.objective,
+        **hedge.values,
+    }
+    risk_rows = [
+        f'<tr data-value-of="{esc(k)}"><th>{esc(label)}</th>{_num(values[k], 0)}</tr>'
+        for k, label in labels.items()
+    ]
+    risk_table = '<table id="hedge-values-table">\n' + "\n".join(risk_rows) + "\n</table>"
+    parts.append(
+        _section(
+            "sec-hedge-costs",
+            "Cost across outcomes",
+            2,
+            risk_table,
+            _figure(charts.get("hedge-costs"), "No outcome has a cost."),
+        )
+    )
+    parts.append(_section("sec-order-now", "Order now", 2, _order_now(hedge)))
+    if hedge.evaluation is not None:
+        parts.append(_section("sec-evaluation", "Out of sample", 2, _evaluation(hedge)))
+    rows = [
+        [_td(o.name), _num(o.probability, 4), _num(o.objective, 0), _num(o.shortage_kg, 0)]
+        for o in hedge.outcomes
+    ]
+    table = _table("hedge-outcome-table", ["Outcome", "Probability", "Cost", "Unmet kg"], rows)
+    if len(rows) > 12:
+        table = f"<details><summary>{len(rows)} outcomes</summary>\n{table}\n</details>"
+    parts.append(_section("sec-hedge-outcomes", "Outcomes", 2, table))
+    return parts
+
+
+def _order_now(hedge: HedgedPlan) -> str:
+    """The shared decisions, made before `reveal`: the same whatever the outcome."""
+    hn = hedge.here_and_now
+    rows = [
+        [_td("buy"), _td(r["supplier"]), _td(r["product"]), _td(r["period"]),
+         _num(r["kg"], 0), _num(r["landed_cost"]), _num(r["cost"], 0)]
+        for r in hn["deliveries"]
+    ]  # fmt: skip
+    rows += [
+        [_td("make"), _td(r["plant"]), _td(r["product"]), _td(r["period"]), _num(r["kg"], 0),
+         _num(None), _num(None)]
+        for r in hn["production"]
+    ]  # fmt: skip
+    rows += [
+        [_td("contract"), _td(r["supplier"]), _td(""), _td(""), _num(None), _num(None),
+         _num(r["fixed_cost"], 0)]
+        for r in hn["contracts"]
+    ]  # fmt: skip
+    rows += [
+        [_td("build"), _td(r["plant"]), _td(""), _td(r["period"]), _num(None), _num(None),
+         _num(None)]
+        for r in hn["plants_built"]
+    ]  # fmt: skip
+    before = f" before {hedge.reveal}" if hedge.reveal else ""
+    note = (
+        f'<p class="note">Decided{esc(before)}, the same in every outcome; later periods '
+        "adapt to the outcome.</p>"
+    )
+    if not rows:
+        return note + '<p class="note">Nothing to order before the outcome is known.</p>'
+    header = ["Decision", "Supplier or plant", "Product", "Period", "kg", "Per kg", "Cost"]
+    return note + _table("order-now-table", header, rows)
+
+
+def _evaluation(hedge: HedgedPlan) -> str:
+    ev = hedge.evaluation or {}
+    ci = ev.get("ci95")
+    facts = [
+        ("Fresh outcomes", ev.get("outcomes")),
+        ("Seed", ev.get("seed")),
+        ("Objective on them", _rounded(ev.get("objective"), hedge.currency)),
+        (
+            "95 % confidence interval",
+            None
+            if not ci
+            else f"{_rounded(ci[0], hedge.currency)} to {_rounded(ci[1], hedge.currency)}",
+        ),
+        ("In-sample objective", _rounded(ev.get("in_sample_objective"), hedge.currency)),
+        ("Not completable", ev.get("infeasible") or None),
+        ("Message", ev.get("message")),
+    ]
+    return _facts(facts, "evaluation-facts")
+
+
+def _rounded(value: Any, currency: str) -> str | None:
+    if not isinstance(value, int | float) or isinstance(value, bool):
+        return None
+    return f"{value:,.0f} {currency}".strip()

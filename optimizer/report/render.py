@@ -1,5 +1,6 @@
 """`magnets report`: a self-contained HTML page (inline SVG, no script, no network) for a
-plan, a sweep result, a frontier result or a job's plans, and the same charts as PNGs.
+plan, a sweep result, a frontier result, a job's plans or a hedged plan, and the same
+charts as PNGs.
 
 Inputs, read tolerantly (a missing optional field takes the default in brackets):
 - a plan (MODEL.md §4): `status`, `objective`, `terms`, and the tables `consumption`,
@@ -13,7 +14,11 @@ Inputs, read tolerantly (a missing optional field takes the default in brackets)
   "shortage_kg"}], "evaluated": [...]}`, `cap` and `share` (the origin's largest share
   of a period) as fractions; `points` is the frontier, `evaluated` every cap tried
   [evaluated: the points; cap, objective and share: none; shortage_kg: 0];
-- a job's plans, as `GET /v1/jobs/{id}/plans` answers: `{"items": [{"scenario", "plan"}]}`.
+- a job's plans, as `GET /v1/jobs/{id}/plans` answers: `{"items": [{"scenario", "plan"}]}`;
+- a hedged plan (MODEL.md §6, `magnets hedge`), told by `here_and_now`: `status`,
+  `objective`, `expected_cost`, `cvar`, `risk`, `here_and_now` (the plan's row shapes),
+  `outcomes: [{"name", "probability", "objective", "shortage_kg"}]`, the values that price
+  it and `evaluation` [each: none or empty].
 A field of the wrong type is rejected with its JSON pointer, never a stack trace.
 
 matplotlib draws the charts (`report_charts`); it is imported only when a report is
@@ -31,6 +36,7 @@ from optimizer.report.inputs import (
     input_error,
     plan_context,
     read_frontier,
+    read_hedge,
     read_job_items,
     read_plan,
     read_sweep,
@@ -38,6 +44,7 @@ from optimizer.report.inputs import (
 from optimizer.report.page import (
     esc,
     frontier_parts,
+    hedge_parts,
     job_parts,
     page_html,
     plan_parts,
@@ -84,6 +91,15 @@ def build_frontier_report(result: Any) -> Report:
     return _report(title, frontier_parts(frontier, charts), charts)
 
 
+def build_hedge_report(doc: Any) -> Report:
+    from optimizer.report.hedge_charts import hedge_charts
+
+    hedge = read_hedge(doc)
+    charts = hedge_charts(hedge) if hedge.objective is not None else {}
+    title = f"Hedged plan: {hedge.name or 'unnamed'}"
+    return _report(title, hedge_parts(hedge, charts), charts)
+
+
 def build_job_report(items: Any) -> Report:
     """One page for a job: its scenarios compared, then each plan in turn."""
     from optimizer.report.charts import comparison_chart, plan_charts
@@ -104,19 +120,27 @@ def build_report(doc: Any, scenario_doc: Any = None) -> Report:
         raise input_error("/", None, f"a scenario goes with a plan, not with a {kind}")
     if kind == "plan":
         return build_plan_report(doc, scenario_doc)
-    build = {"sweep": build_sweep_report, "frontier": build_frontier_report}.get(kind)
+    build = {
+        "sweep": build_sweep_report,
+        "frontier": build_frontier_report,
+        "hedge": build_hedge_report,
+    }.get(kind)
     return build(doc) if build else build_job_report(doc)
 
 
 def input_kind(doc: Any) -> str:
-    """plan, sweep, frontier or job, by the fields the document carries."""
+    """plan, sweep, frontier, job or hedge, by the fields the document carries."""
     if isinstance(doc, Mapping):
-        for key, kind in (("members", "sweep"), ("points", "frontier"), ("items", "job")):
+        kinds = (("members", "sweep"), ("points", "frontier"), ("items", "job"))
+        for key, kind in (*kinds, ("here_and_now", "hedge")):
             if key in doc:
                 return kind
         if "status" in doc:
             return "plan"
-    rule = "not a plan (status), a sweep result (members), a frontier (points) or job plans (items)"
+    rule = (
+        "not a plan (status), a sweep result (members), a frontier (points), job plans "
+        "(items) or a hedged plan (here_and_now)"
+    )
     raise input_error("/", None, rule)
 
 
@@ -130,6 +154,10 @@ def render_sweep_report(result: Any) -> str:
 
 def render_frontier_report(result: Any) -> str:
     return build_frontier_report(result).html
+
+
+def render_hedge_report(doc: Any) -> str:
+    return build_hedge_report(doc).html
 
 
 def render_job_report(items: Any) -> str:

@@ -656,3 +656,131 @@ def test_importing_the_report_does_not_load_matplotlib() -> None:
     """`magnets solve` builds the same parser: it must not pay for matplotlib's import."""
     code = "import sys, optimizer.report.render; assert 'matplotlib' not in sys.modules"
     subprocess.run([sys.executable, "-c", code], check=True, timeout=60)
+
+
+# ---------------------------------------------------------------- hedged plans
+
+
+def tiny_hedge(**changes: Any) -> dict[str, Any]:
+    """A hand-made hedged plan: three outcomes, one delivery and one build before reveal."""
+    doc: dict[str, Any] = {
+        "status": "optimal",
+        "name": "prebuy",
+        "currency": "EUR",
+        "reveal": "t1",
+        "risk": {"alpha": 0.8, "weight": 0.0},
+        "objective": 1125.0,  # 0.7 × 1,000 + 0.2 × 1,250 + 0.1 × 1,750
+        "expected_cost": 1125.0,
+        "cvar": 1500.0,  # the worst 20 %: 'halt' (10 %) and half of 'slow': (175 + 125) / 0.2
+        "here_and_now": {
+            "deliveries": [
+                {"supplier": "cn", "product": "p", "period": "t0", "kg": 100.0,
+                 "landed_cost": 10.0, "cost": 1000.0},
+            ],
+            "production": [],
+            "contracts": [{"supplier": "cn", "fixed_cost": 50.0}],
+            "plants_built": [{"plant": "k", "period": "t0"}],
+        },
+        "outcomes": [
+            {"name": "hold", "probability": 0.7, "objective": 1000.0, "terms": {},
+             "shortage_kg": 0.0},
+            {"name": "slow", "probability": 0.2, "objective": 1250.0, "terms": {},
+             "shortage_kg": 5.0},
+            {"name": "halt", "probability": 0.1, "objective": 1750.0, "terms": {},
+             "shortage_kg": 40.0},
+        ],
+        "wait_and_see": 1100.0,
+        "evpi": 25.0,
+        "value_of_hedging": 200.0,
+        "premium": 50.0,
+    }  # fmt: skip
+    return doc | changes
+
+
+def test_a_hedged_plan_is_told_apart_and_drawn() -> None:
+    from optimizer.report.render import build_report, input_kind, render_hedge_report
+
+    doc = tiny_hedge()
+    assert input_kind(doc) == "hedge"  # it has a status, too: here_and_now decides
+    page = render_hedge_report(doc)
+    assert build_report(doc).html == page
+    root = parse(page)
+    assert_self_contained(page, root)
+    assert_unique_ids(root)
+    assert table_values(root, "hedge-values-table") == [1125.0, 1500.0, 1125.0, 1100.0, 25.0,
+                                                        200.0, 50.0]  # fmt: skip
+    assert table_values(root, "order-now-table") == [100.0, 10.0, 1000.0, 50.0]
+    orders = root.find("table", id="order-now-table")[0].content()
+    assert "contract" in orders and "build" in orders and "before t1" in root.content()
+    assert table_values(root, "hedge-outcome-table") == [
+        0.7,
+        1000.0,
+        0.0,
+        0.2,
+        1250.0,
+        5.0,
+        0.1,
+        1750.0,
+        40.0,
+    ]
+    (figure,) = figures(root).values()
+    assert figure.attrs["id"] == "hedge-costs" and shape_count(figure) > 20
+    text = figure.content()
+    assert "expected 1,125" in text and "CVaR 80% 1,500" in text
+    assert "halt (10%)" in text and "one bar each" in text
+
+
+def test_a_sampled_hedge_is_a_histogram_with_its_evaluation() -> None:
+    from optimizer.report.render import render_hedge_report
+
+    rows = [
+        {"name": f"mc-{k:02d}", "probability": 1 / 40, "objective": 1000.0 + 10 * (k % 7),
+         "shortage_kg": 0.0}
+        for k in range(40)
+    ]  # fmt: skip
+    evaluation = {"outcomes": 400, "seed": 8, "objective": 1031.0, "ci95": [1029.5, 1032.5],
+                  "in_sample_objective": 1029.0, "standard_error": 0.77, "infeasible": 0}  # fmt: skip
+    root = parse(render_hedge_report(tiny_hedge(outcomes=rows, evaluation=evaluation)))
+    text = figures(root)["hedge-costs"].content()
+    assert "histogram whose heights are probabilities" in text and "40 outcomes" in text
+    facts = root.find("dl", id="evaluation-facts")[0].content()
+    assert "1,031 EUR" in facts and "1,030 EUR to 1,032 EUR" in facts and "1,029 EUR" in facts
+    assert root.find("details")  # 40 rows folded away
+
+
+def test_a_hedged_plan_without_a_solution_and_a_malformed_one() -> None:
+    from optimizer.report.render import render_hedge_report
+
+    root = parse(render_hedge_report(tiny_hedge(status="infeasible", objective=None)))
+    assert not root.find("figure") and "No hedged plan" in root.content()
+    bad = tiny_hedge()
+    bad["outcomes"][1]["probability"] = "0.2"
+    with pytest.raises(ReportInputError) as caught:
+        render_hedge_report(bad)
+    assert [p.pointer for p in caught.value.problems] == ["/outcomes/1/probability"]
+    bad = tiny_hedge()
+    bad["here_and_now"]["deliveries"][0]["kg"] = None
+    with pytest.raises(ReportInputError, match="/here_and_now/deliveries/0/kg"):
+        render_hedge_report(bad)
+
+
+def test_the_report_reads_the_hedged_plan_as_produced(tmp_path: Path) -> None:
+    hedge_values = pytest.importorskip("optimizer.whatif.hedge_values")
+    from optimizer.whatif.hedge_document import load_hedge
+
+    plan = hedge_values.hedged_plan(load_hedge(INSTANCES / "india-2026-licence-risk.yaml"))
+    (tmp_path / "hedge.json").write_text(json.dumps(plan))
+    out = tmp_path / "r.html"
+    assert run_cli(str(tmp_path / "hedge.json"), "--out", str(out), "--png-dir", str(tmp_path)) == 0
+    root = parse(out.read_text())
+    assert set(figures(root)) == {"hedge-costs"} and (tmp_path / "hedge-costs.png").is_file()
+    values = table_values(root, "hedge-values-table")
+    assert values[:3] == [plan["expected_cost"], plan["cvar"], plan["objective"]]
+    assert values[3:] == [plan[k] for k in ("wait_and_see", "evpi", "value_of_hedging", "premium")]
+    kg = [r["kg"] for r in plan["here_and_now"]["deliveries"] + plan["here_and_now"]["production"]]
+    (table,) = root.find("table", id="order-now-table")
+    rows = table.find("tr")[1:]
+    assert len(rows) == len(kg)
+    assert [float(r.find("td")[4].attrs["data-value"] or "nan") for r in rows] == kg
+    text = figures(root)["hedge-costs"].content()
+    assert f"expected {plan['expected_cost']:,.0f}" in text and f"{plan['cvar']:,.0f}" in text

@@ -1,7 +1,7 @@
 """The report pages as a browser draws them: headless Chromium, no network, no GPU.
 
-Chromium (Debian package `chromium`) runs `--dump-dom` on three pages (the baseline's
-plan, its frontier on CN, a small sweep of it) with a measuring script appended: it writes
+Chromium (Debian package `chromium`) runs `--dump-dom` on four pages (the baseline's
+plan, its frontier on CN, a small sweep of it, the India licence-risk hedge) with a measuring script appended: it writes
 each chart's box, how many of its shapes have a non-empty box, the box of every text and
 of every axes, the ids of the chart's groups in drawing order and the points of its share
 lines. From those: no two texts of a chart overlap, no text straddles an axes' edge, caps
@@ -27,6 +27,7 @@ import pytest
 from optimizer.options import SolveOptions
 from optimizer.report.render import (
     render_frontier_report,
+    render_hedge_report,
     render_plan_report,
     render_sweep_report,
 )
@@ -144,6 +145,14 @@ def sweep_page() -> str:
     return render_sweep_report(run_sweep(spec).as_dict())
 
 
+def hedge_page() -> str:
+    """The India licence-risk hedge: four outcomes, names of different lengths."""
+    from optimizer.whatif.hedge_document import load_hedge
+    from optimizer.whatif.hedge_values import hedged_plan
+
+    return render_hedge_report(hedged_plan(load_hedge(INSTANCES / "india-2026-licence-risk.yaml")))
+
+
 def write_page(folder: Path, name: str, page: str) -> Path:
     path = folder / f"{name}.html"
     path.write_text(page.replace("</body>", MEASURE + "</body>"), encoding="utf-8")
@@ -177,11 +186,13 @@ def measured(page_file: Path) -> dict[str, Any]:
 
 @pytest.fixture(scope="module")
 def every_chart(page_file: Path, measured: dict[str, Any]) -> dict[str, dict[str, Any]]:
-    """The charts of the plan, frontier and sweep pages, by chart id."""
+    """The charts of the plan, frontier, sweep and hedge pages, by chart id."""
     charts = dict(measured["charts"])
-    for name, page in (("frontier", frontier_page()), ("sweep", sweep_page())):
+    pages = (("frontier", frontier_page()), ("sweep", sweep_page()), ("hedge", hedge_page()))
+    for name, page in pages:
         charts.update(measure(write_page(page_file.parent, name, page))["charts"])
-    assert set(charts) == PLAN_CHARTS | {"frontier", "frontier-shortage", "cost-distribution"}
+    others = {"frontier", "frontier-shortage", "cost-distribution", "hedge-costs"}
+    assert set(charts) == PLAN_CHARTS | others
     return charts
 
 

@@ -6,15 +6,19 @@ The database holds every job's state, so the loop is stateless between steps: it
 records finished solves, stops the solves of cancelled jobs, then claims queued items
 for idle workers. A service restarted after a crash resumes where the database says.
 
-One dispatcher per database: each service first takes the database's dispatch lock (see
-`DispatchLock`). The one holding it dispatches; any other serves the API and stands by,
-taking over when the lock frees (its holder stopped or died). Only then may items left
-`running` be handed back to the queue: nobody else is solving them.
+Several services on one PostgreSQL database all dispatch: each claims items under a
+lease in its node's name (`Settings.node`), renews the leases of the items it is solving
+every third of `MAGNETS_LEASE_S`, stops a solve whose lease it lost, and takes back the
+running items whose lease ran out (their node died or went quiet). See store.py.
+
+On SQLite one service dispatches per database file: it first takes the dispatch lock
+(see `DispatchLock`); any other serves the API and stands by, taking over when the lock
+frees (its holder stopped or died). Only then are items left `running` handed back to
+the queue at once: nobody else is solving them.
 """
 
 from __future__ import annotations
 
-import contextlib
 import fcntl
 import logging
 import os
@@ -22,7 +26,6 @@ import threading
 import time
 from typing import Any, Protocol
 
-from sqlalchemy import Connection
 from sqlalchemy.exc import SQLAlchemyError
 
 from . import queries, store
@@ -35,8 +38,8 @@ log = logging.getLogger("magnets.service")
 BUSY_POLL_S = 0.25  # how often running solves are checked for cancellation
 IDLE_POLL_S = 1.0  # how often the queue is looked at when nothing wakes the dispatcher
 STANDBY_POLL_S = 1.0  # how often a standing-by service tries the dispatch lock
+RECLAIM_POLL_S = 1.0  # how often running items whose lease ran out are looked for
 ERROR_PAUSE_S = 2.0
-LOCK_SPACE = 0x6D61676E  # "magn": the first key of the PostgreSQL advisory lock
 
 
 class Executor(Protocol):
@@ -61,58 +64,30 @@ def new_executor(workers: int, settings: Settings, database_url: str = "") -> Ex
         from .dask_executor import DaskPool  # Dask is needed only when configured
 
         return DaskPool(settings.dask_scheduler)
-    return LocalPool(workers, settings.solver_memory_mb, database_url)
+    return LocalPool(workers, settings.solver_memory_mb, database_url, settings.node)
 
 
 class DispatchLock:
-    """Held by the one service that dispatches for a database, released by the operating
-    system or the database server when that service dies, even by kill -9.
-
-    PostgreSQL: a session advisory lock keyed on the schema, on a connection of its own.
-    SQLite: an exclusive `flock` on a file beside the database (`<db>-dispatch`); SQLite
-    databases are shared only by processes of one machine, which is where flock works.
+    """Held by the one service that dispatches for a SQLite database, released by the
+    operating system when that service dies, even by kill -9: an exclusive `flock` on a
+    file beside the database (`<db>-dispatch`). SQLite databases are shared only by
+    processes of one machine, which is where flock works. (On PostgreSQL every node
+    dispatches, under item leases, and there is no lock.)
     """
 
     def __init__(self, db: Database):
         self._db = db
-        self._conn: Connection | None = None
-        self._fd: int | None = None  # the lock file, on SQLite (not inherited by children)
+        self._fd: int | None = None  # the lock file (not inherited by children)
+        self._private = False  # an in-memory database: nobody else can see it
 
     def acquire(self) -> bool:
         """Take the lock if free (True), or keep it if already ours."""
-        if self._fd is not None or self._conn is not None:
+        if self._fd is not None or self._private:
             return True
-        if self._db.is_sqlite:
-            return self._lock_file()
-        return self._lock_advisory()
-
-    def held(self) -> bool:
-        """Still ours: on PostgreSQL the lock lives as long as its connection."""
-        if self._db.is_sqlite:
-            return self._fd is not None
-        if self._conn is None:
-            return False
-        try:
-            self._conn.exec_driver_sql("SELECT 1")
-        except SQLAlchemyError:
-            log.error("lost the connection holding the dispatch lock")
-            self.release()
-            return False
-        return True
-
-    def release(self) -> None:
-        if self._fd is not None:
-            os.close(self._fd)  # closing the file drops the flock
-            self._fd = None
-        if self._conn is not None:
-            with contextlib.suppress(SQLAlchemyError):
-                self._conn.close()  # the session ends, and its advisory lock with it
-            self._conn = None
-
-    def _lock_file(self) -> bool:
         database = self._db.engine.url.database
         if not database or database == ":memory:":
-            return True  # a private database: no other service can see it
+            self._private = True
+            return True
         fd = os.open(f"{database}-dispatch", os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
@@ -122,16 +97,14 @@ class DispatchLock:
         self._fd = fd
         return True
 
-    def _lock_advisory(self) -> bool:
-        conn = self._db.engine.connect().execution_options(isolation_level="AUTOCOMMIT")
-        got = conn.exec_driver_sql(
-            f"SELECT pg_try_advisory_lock({LOCK_SPACE}, hashtext(current_schema()))"
-        ).scalar()
-        if got:
-            self._conn = conn
-        else:
-            conn.close()
-        return bool(got)
+    def held(self) -> bool:
+        return self._fd is not None or self._private
+
+    def release(self) -> None:
+        if self._fd is not None:
+            os.close(self._fd)  # closing the file drops the flock
+            self._fd = None
+        self._private = False
 
 
 class Dispatcher:
@@ -140,12 +113,17 @@ class Dispatcher:
         solves to a Dask cluster."""
         self._db = db
         self._executor = new_executor(workers, settings, db.url)
-        self._lock = DispatchLock(db)
-        self._leading = False  # holds the lock, and has resumed the abandoned items
+        self._node = settings.node  # named in the leases of the items this service solves
+        self._lease_s = settings.lease_s
+        # SQLite: one dispatcher per database file. PostgreSQL: every node dispatches.
+        self._lock = DispatchLock(db) if db.is_sqlite else None
+        self._leading = False  # dispatches (holds the lock, and has resumed what was left)
         self._outcomes: dict[int, Outcome] = {}  # finished, not yet recorded
         self._claimed: dict[int, store.ClaimedItem] = {}  # in flight: named in log lines
         self._failing = False  # the last step raised (database or cluster unreachable)
         self._next_cancel_check = 0.0  # time.monotonic() of the next look at cancellations
+        self._next_renewal = 0.0  # ... of the next renewal of this node's leases
+        self._next_reclaim = 0.0  # ... of the next look for items whose lease ran out
         self._stop = threading.Event()
         self._wake = threading.Event()
         self._thread = threading.Thread(target=self._run, name="magnets-dispatcher", daemon=True)
@@ -161,11 +139,12 @@ class Dispatcher:
         interrupted = [*self._executor.stop(), *self._outcomes]
         try:
             if self._leading and interrupted:
-                store.return_items(self._db, interrupted)
+                store.return_items(self._db, interrupted, self._node)
         except SQLAlchemyError:
             log.exception("could not requeue %d interrupted item(s)", len(interrupted))
         finally:
-            self._lock.release()
+            if self._lock is not None:
+                self._lock.release()
 
     def wake(self) -> None:
         """Look at the queue now (a job was submitted or cancelled)."""
@@ -199,6 +178,8 @@ class Dispatcher:
         if not self._executor.ready():
             self._executor.start()  # again: a lost cluster connection, say
         self._outcomes.update(self._executor.finished())
+        if time.monotonic() >= self._next_renewal:
+            self._renew()  # before any claim: a solve whose lease was lost stops first
         if woken or time.monotonic() >= self._next_cancel_check:
             self._stop_cancelled()
         # Idle workers get their next item before the finished ones are written, so a
@@ -208,7 +189,14 @@ class Dispatcher:
         self._pause()
 
     def _lead(self) -> bool:
-        """Hold the dispatch lock; on taking it, resume what a stopped service left."""
+        """Dispatch: on PostgreSQL always (items are leased); on SQLite while holding the
+        dispatch lock, resuming what a stopped service left on taking it."""
+        if self._lock is None:
+            if not self._leading:
+                self._executor.start()
+                self._leading = True
+                log_event(log, "dispatcher.started", node=self._node, lease_s=self._lease_s)
+            return True
         if self._leading and self._lock.held():
             return True
         if self._leading:  # the lock is gone: someone else may dispatch now
@@ -247,7 +235,7 @@ class Dispatcher:
         if outcome.plan is not None:
             stored = outcome.stored
             if stored is None:
-                stored = store.record_plan(self._db, item_id, outcome.plan)
+                stored = store.record_plan(self._db, item_id, outcome.plan, self._node)
             if stored:
                 timings = outcome.plan.get("timings") or {}
                 log_event(
@@ -255,15 +243,44 @@ class Dispatcher:
                     objective=outcome.plan.get("objective"), solve_s=timings.get("total_s"),
                 )  # fmt: skip
             else:
-                log_event(log, "job.item_discarded", **ids, reason="job cancelled during the solve")
+                reason = "job cancelled, or the item's lease lost, during the solve"
+                log_event(log, "job.item_discarded", **ids, reason=reason)
             return
         log_event(
             log, "job.item_lost", logging.ERROR, **ids, reason=outcome.reason, final=outcome.final
         )
         if outcome.final:
-            store.record_failed(self._db, item_id, outcome.reason)
+            store.record_failed(self._db, item_id, outcome.reason, self._node)
         else:
-            store.record_lost(self._db, item_id, outcome.reason)
+            store.record_lost(self._db, item_id, outcome.reason, self._node)
+
+    def _renew(self) -> None:
+        """Extend the leases of the items this node is solving (every third of a lease),
+        and stop the solves of those it no longer holds: another node took them back
+        after their lease ran out (this one was paused, or cut off from the database).
+        Nothing is written for them: their plan comes from the node that has them now."""
+        self._next_renewal = time.monotonic() + self._lease_s / 3
+        held = [*self._executor.running(), *self._outcomes]
+        if not held:
+            return
+        kept = store.renew_leases(self._db, held, self._node, self._lease_s)
+        lost = [item_id for item_id in self._executor.running() if item_id not in kept]
+        if not lost:
+            return
+        self._outcomes.update(self._executor.finished())  # ended and stored just now
+        for item_id in lost:
+            if item_id in self._outcomes:
+                continue
+            self._executor.cancel(item_id)
+            log_event(log, "job.item_lease_lost", logging.WARNING, **self._item_ids(item_id))
+            self._claimed.pop(item_id, None)
+
+    def _reclaim(self) -> None:
+        """Take back the running items whose lease ran out, on any node (every second)."""
+        self._next_reclaim = time.monotonic() + RECLAIM_POLL_S
+        taken = store.reclaim_expired(self._db)
+        if taken:
+            log_event(log, "job.items_reclaimed", logging.WARNING, items=taken)
 
     def _stop_cancelled(self) -> None:
         """Looked at when woken (a cancellation on this service) and every BUSY_POLL_S
@@ -276,10 +293,12 @@ class Dispatcher:
             self._claimed.pop(item_id, None)
 
     def _fill(self) -> None:
+        if time.monotonic() >= self._next_reclaim:
+            self._reclaim()
         capacity = self._executor.capacity()
         if capacity <= 0:
             return
-        for item in store.claim_items(self._db, capacity):
+        for item in store.claim_items(self._db, capacity, self._node, self._lease_s):
             self._claimed[item.id] = item
             log_event(
                 log, "job.item_started", job_id=item.job_id, position=item.position,

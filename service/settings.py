@@ -7,6 +7,8 @@ than surfacing as an odd failure on the first request.
 from __future__ import annotations
 
 import importlib.util
+import os
+import socket
 from typing import Any, Literal, Self
 
 from pydantic import Field, ValidationError, field_validator, model_validator
@@ -102,6 +104,21 @@ class Settings(BaseSettings):
         "solve of a million non-zeros needs (about 500 MiB).",
     )
 
+    lease_s: float = Field(
+        30.0,
+        ge=1,
+        le=3600,
+        allow_inf_nan=False,
+        description="Seconds a node's claim on a job item lasts; renewed every third of it "
+        "while solving. A node that dies loses its items to another after this long.",
+    )
+    node_id: str | None = Field(
+        None,
+        min_length=1,
+        max_length=200,
+        description="This service's name in job items' leases; default: hostname-pid.",
+    )
+
     @field_validator("worker_memory_mb")
     @classmethod
     def _enough_memory(cls, mb: int) -> int:
@@ -113,6 +130,11 @@ class Settings(BaseSettings):
     def solver_memory_mb(self) -> int | None:
         """The memory limit of a solver process, None for none."""
         return self.worker_memory_mb or None
+
+    @property
+    def node(self) -> str:
+        """The node id written in the leases of the items this service solves."""
+        return self.node_id or f"{socket.gethostname()[:200]}-{os.getpid()}"
 
     @field_validator("database_url")
     @classmethod

@@ -2,16 +2,34 @@
 
 Job and item states change only here. A plan is written by a conditional UPDATE that
 also checks the job's state, so a job cancelled a moment earlier never gains a plan.
+
+Items are leased to the node that claims them (`leased_by`, `lease_expires_at`): the
+node renews its leases while solving (`renew_leases`), and a plan, a lost solve or a
+graceful hand-back is written only while `leased_by` still names that node. A running
+item whose lease has run out is taken back by any node (`reclaim_expired`), at the cost
+of an attempt, so a node that died, or was cut off from the database, loses its items
+to the others, and it cannot store a second plan for them afterwards.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Connection, Text, and_, cast, exists, func, insert, select, update
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Text,
+    and_,
+    cast,
+    exists,
+    func,
+    insert,
+    select,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from .database import Database
@@ -31,10 +49,27 @@ from .tables import (
 )
 
 MAX_ATTEMPTS = 3
+DEFAULT_NODE = "local"  # the node of callers that name none (one service per database)
+DEFAULT_LEASE_S = 30.0
 
 
 def now() -> datetime:
     return datetime.now(UTC)
+
+
+def lease_clock(conn: Connection) -> datetime:
+    """The time leases are measured against: the database server's on PostgreSQL, so
+    nodes whose clocks disagree still agree on which leases have run out; this machine's
+    on SQLite (every node of a SQLite database runs on it)."""
+    if conn.dialect.name == "postgresql":
+        return conn.execute(select(func.now())).scalar_one()  # type: ignore[no-any-return]
+    return now()
+
+
+def _held(item_id: int, node: str | None) -> ColumnElement[bool]:
+    """The item is running, and under `node`'s lease (under anyone's when None)."""
+    running = and_(job_items.c.id == item_id, job_items.c.state == ItemState.RUNNING)
+    return running if node is None else and_(running, job_items.c.leased_by == node)
 
 
 class IdempotencyConflict(Exception):
@@ -243,8 +278,10 @@ def cancel_job(db: Database, tenant_id: int, job_id: str) -> bool:
 
 def requeue_abandoned(db: Database) -> int:
     """Items left `running` by a stopped service go back to the queue, or fail once they
-    have been started MAX_ATTEMPTS times. Called only by the service that has just taken
-    the dispatch lock (see dispatcher.DispatchLock): nobody else is solving them."""
+    have been started MAX_ATTEMPTS times. Called on SQLite only, by the service that has
+    just taken the dispatch lock (see dispatcher.DispatchLock): nobody else is solving
+    them, so they need not wait for their leases to run out. On PostgreSQL, where every
+    node dispatches, `reclaim_expired` takes back only the items of nodes gone quiet."""
     running = job_items.c.state == ItemState.RUNNING
     with db.write() as conn:
         rows = conn.execute(select(job_items.c.id).where(running)).all()
@@ -253,20 +290,81 @@ def requeue_abandoned(db: Database) -> int:
     return len(rows)
 
 
-def return_items(db: Database, item_ids: list[int]) -> None:
-    """On a graceful stop: interrupted items go back to the queue, and the interrupted
-    attempt does not count against them."""
+def return_items(db: Database, item_ids: list[int], node: str | None = None) -> None:
+    """On a graceful stop: interrupted items (still leased to `node`, when given) go back
+    to the queue, and the interrupted attempt does not count against them."""
     interrupted = and_(job_items.c.id.in_(item_ids), job_items.c.state == ItemState.RUNNING)
+    if node is not None:
+        interrupted = and_(interrupted, job_items.c.leased_by == node)
     with db.write() as conn:
         conn.execute(
             update(job_items)
             .where(interrupted)
-            .values(state=ItemState.QUEUED, attempts=job_items.c.attempts - 1, started_at=None)
+            .values(
+                state=ItemState.QUEUED, attempts=job_items.c.attempts - 1, started_at=None,
+                leased_by=None, lease_expires_at=None,
+            )
+        )  # fmt: skip
+
+
+def renew_leases(
+    db: Database, item_ids: list[int], node: str, lease_s: float = DEFAULT_LEASE_S
+) -> set[int]:
+    """Extend `node`'s leases on the items it is solving; those it still holds. An item
+    missing from the answer was taken back (the lease ran out and another node reclaimed
+    it), finished, or cancelled: the node stops solving it without writing anything."""
+    if not item_ids:
+        return set()
+    mine = and_(
+        job_items.c.id.in_(item_ids),
+        job_items.c.state == ItemState.RUNNING,
+        job_items.c.leased_by == node,
+    )
+    with db.write() as conn:
+        until = lease_clock(conn) + timedelta(seconds=lease_s)
+        renewed = conn.execute(
+            update(job_items).where(mine).values(lease_expires_at=until).returning(job_items.c.id)
         )
+        return {int(item_id) for item_id in renewed.scalars()}
 
 
-def claim_items(db: Database, limit: int) -> list[ClaimedItem]:
-    """Take up to `limit` queued items of live jobs, oldest job first, and mark them running.
+def reclaim_expired(db: Database) -> int:
+    """Running items whose lease has run out (their node died, or stopped renewing) go
+    back to the queue, or fail once started MAX_ATTEMPTS times, as a lost solve does; how
+    many. Each is taken in a transaction of its own that locks its job row first, as
+    storing a plan does, so the two cannot cross: the item is either solved or taken back.
+    Items without a lease (running when the leases were introduced) count as expired."""
+    with db.read() as conn:
+        stamp = lease_clock(conn)
+        ids = list(conn.scalars(select(job_items.c.id).where(_expired(stamp))))
+    taken = 0
+    for item_id in ids:
+        with db.write() as conn:
+            _lock_job_of(conn, item_id)
+            still = select(job_items.c.id).where(job_items.c.id == item_id, _expired(stamp))
+            if conn.dialect.name == "postgresql":
+                still = still.with_for_update()
+            if conn.scalar(still) is None:
+                continue  # renewed, solved or cancelled meanwhile
+            _lose_attempt(conn, item_id, "its node stopped renewing the lease")
+            taken += 1
+    return taken
+
+
+def _expired(stamp: datetime) -> ColumnElement[bool]:
+    return and_(
+        job_items.c.state == ItemState.RUNNING,
+        (job_items.c.lease_expires_at < stamp) | job_items.c.lease_expires_at.is_(None),
+    )
+
+
+def claim_items(
+    db: Database, limit: int, node: str = DEFAULT_NODE, lease_s: float = DEFAULT_LEASE_S
+) -> list[ClaimedItem]:
+    """Take up to `limit` queued items of live jobs, oldest job first, and mark them running
+    under `node`'s lease for `lease_s` seconds. On PostgreSQL rows being claimed by
+    another node are skipped (`FOR UPDATE SKIP LOCKED`), so nodes claiming at once take
+    different items.
 
     The items are chosen on their ids alone, then read: ordering whole rows would read the
     scenario of every queued item on each claim (SQLite sorts full rows), which made a
@@ -303,18 +401,22 @@ def claim_items(db: Database, limit: int) -> list[ClaimedItem]:
             )
             for r in rows
         ]
+        until = lease_clock(conn) + timedelta(seconds=lease_s)
         for item in claimed:
-            _start(conn, item)
+            _start(conn, item, node, until)
     return claimed
 
 
-def _start(conn: Connection, item: ClaimedItem) -> None:
+def _start(conn: Connection, item: ClaimedItem, node: str, until: datetime) -> None:
     stamp = now()
     conn.execute(
         update(job_items)
         .where(job_items.c.id == item.id)
-        .values(state=ItemState.RUNNING, attempts=job_items.c.attempts + 1, started_at=stamp)
-    )
+        .values(
+            state=ItemState.RUNNING, attempts=job_items.c.attempts + 1, started_at=stamp,
+            leased_by=node, lease_expires_at=until,
+        )
+    )  # fmt: skip
     conn.execute(
         update(jobs)
         .where(jobs.c.id == item.job_id, jobs.c.state == JobState.QUEUED)
@@ -322,35 +424,39 @@ def _start(conn: Connection, item: ClaimedItem) -> None:
     )
 
 
-def record_plan(db: Database, item_id: int, plan: dict[str, Any]) -> bool:
-    """Store a finished solve, unless its job was cancelled meanwhile (False then)."""
+def record_plan(db: Database, item_id: int, plan: dict[str, Any], node: str | None = None) -> bool:
+    """Store a finished solve, if `node` still holds the item's lease (any node, when
+    None) and its job was not cancelled meanwhile; False otherwise. A node whose lease
+    was taken back (it was paused, or cut off from the database) writes nothing: the
+    item's plan comes from the node that took it over."""
     live_job = exists().where(jobs.c.id == job_items.c.job_id, jobs.c.state == JobState.RUNNING)
     with db.write() as conn:
         _lock_job_of(conn, item_id)
         written = conn.execute(
             update(job_items)
-            .where(job_items.c.id == item_id, job_items.c.state == ItemState.RUNNING, live_job)
-            .values(state=ItemState.SOLVED, plan=plan, finished_at=now())
+            .where(_held(item_id, node), live_job)
+            .values(state=ItemState.SOLVED, plan=plan, finished_at=now(), lease_expires_at=None)
         ).rowcount
         if written:
             _settle(conn, _job_of(conn, item_id))
         else:
-            _mark(conn, item_id, ItemState.CANCELLED)
+            _mark(conn, item_id, ItemState.CANCELLED, node=node)  # still ours: job cancelled
     return bool(written)
 
 
-def record_lost(db: Database, item_id: int, reason: str) -> None:
-    """The worker died during the solve: retry the item, or fail it after MAX_ATTEMPTS."""
+def record_lost(db: Database, item_id: int, reason: str, node: str | None = None) -> None:
+    """The worker died during the solve: retry the item, or fail it after MAX_ATTEMPTS.
+    Nothing changes if `node` (when given) no longer holds the item's lease."""
     with db.write() as conn:
-        _lose_attempt(conn, item_id, reason)
+        _lose_attempt(conn, item_id, reason, node)
 
 
-def record_failed(db: Database, item_id: int, error: str) -> None:
+def record_failed(db: Database, item_id: int, error: str, node: str | None = None) -> None:
     """The item fails now, without another attempt (the cluster already retried it)."""
     with db.write() as conn:
-        job_id = _live_job_of(conn, item_id)
+        job_id = _live_job_of(conn, item_id, node)
         if job_id is not None:
-            _fail(conn, item_id, job_id, error)
+            _fail(conn, item_id, job_id, error, node)
 
 
 def record_cancelled(db: Database, item_id: int) -> None:
@@ -358,39 +464,51 @@ def record_cancelled(db: Database, item_id: int) -> None:
         _mark(conn, item_id, ItemState.CANCELLED)
 
 
-def _live_job_of(conn: Connection, item_id: int) -> str | None:
+def _live_job_of(conn: Connection, item_id: int, node: str | None = None) -> str | None:
     """The item's job, unless it was cancelled while the solve was being lost (the item
-    is marked cancelled then, and None returned)."""
+    is marked cancelled then, and None returned) or `node` no longer holds it (None)."""
     job_id = _lock_job_of(conn, item_id)
+    if node is not None and conn.scalar(select(job_items.c.id).where(_held(item_id, node))) is None:
+        return None
     if conn.scalar(select(jobs.c.state).where(jobs.c.id == job_id)) in UNFINISHED_JOB:
         return job_id
     _mark(conn, item_id, ItemState.CANCELLED)
     return None
 
 
-def _lose_attempt(conn: Connection, item_id: int, reason: str) -> None:
-    job_id = _live_job_of(conn, item_id)
+def _lose_attempt(conn: Connection, item_id: int, reason: str, node: str | None = None) -> None:
+    job_id = _live_job_of(conn, item_id, node)
     if job_id is None:
         return
     attempts = int(conn.scalar(select(job_items.c.attempts).where(job_items.c.id == item_id)) or 0)
     if attempts < MAX_ATTEMPTS:
-        _mark(conn, item_id, ItemState.QUEUED, finished=False)
+        _mark(conn, item_id, ItemState.QUEUED, finished=False, node=node)
         return
-    _fail(conn, item_id, job_id, f"gave up after {attempts} attempts: {reason}")
+    _fail(conn, item_id, job_id, f"gave up after {attempts} attempts: {reason}", node)
 
 
-def _fail(conn: Connection, item_id: int, job_id: str, error: str) -> None:
-    running = and_(job_items.c.id == item_id, job_items.c.state == ItemState.RUNNING)
-    conn.execute(update(job_items).where(running).values(error=error))
-    _mark(conn, item_id, ItemState.FAILED)
+def _fail(conn: Connection, item_id: int, job_id: str, error: str, node: str | None = None) -> None:
+    conn.execute(update(job_items).where(_held(item_id, node)).values(error=error))
+    _mark(conn, item_id, ItemState.FAILED, node=node)
     _settle(conn, job_id)
 
 
-def _mark(conn: Connection, item_id: int, state: ItemState, finished: bool = True) -> None:
+def _mark(
+    conn: Connection,
+    item_id: int,
+    state: ItemState,
+    finished: bool = True,
+    node: str | None = None,
+) -> None:
+    """Move a running item (under `node`'s lease, when given) to `state`; its lease ends.
+    A finished item keeps `leased_by`, the node that had it last; a requeued one is free."""
+    ends: dict[str, Any] = {"lease_expires_at": None}
+    if state == ItemState.QUEUED:
+        ends["leased_by"] = None
     conn.execute(
         update(job_items)
-        .where(job_items.c.id == item_id, job_items.c.state == ItemState.RUNNING)
-        .values(state=state, finished_at=now() if finished else None)
+        .where(_held(item_id, node))
+        .values(state=state, finished_at=now() if finished else None, **ends)
     )
 
 

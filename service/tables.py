@@ -124,10 +124,17 @@ job_items = Table(
     Column("error", Text),
     Column("started_at", Timestamp),
     Column("finished_at", Timestamp),
+    # The node that claimed the item (kept once it is finished: who solved it) and until
+    # when its lease runs; a running item whose lease has run out is taken back by any
+    # node (store.reclaim_expired).
+    Column("leased_by", String(255)),
+    Column("lease_expires_at", Timestamp),
     UniqueConstraint("job_id", "position", name="uq_job_items_position"),
     # The queue in claiming order, read without touching the rows.
     Index("ix_job_items_queue", "state", "job_id", "position"),
     # Whether a job still has unfinished items, and its progress, without reading the
     # rows (each holds a scenario and a plan).
     Index("ix_job_items_job_state", "job_id", "state"),
+    # Running items whose lease has expired, found without reading the rows.
+    Index("ix_job_items_lease", "state", "lease_expires_at"),
 )

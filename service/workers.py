@@ -60,9 +60,12 @@ def ran_out_of_memory(plan: dict[str, Any]) -> bool:
     return plan.get("status") == "error" and "memory" in message
 
 
-def _serve(conn: Connection, memory_mb: int | None, database_url: str | None) -> None:
+def _serve(
+    conn: Connection, memory_mb: int | None, database_url: str | None, node: str | None = None
+) -> None:
     """A worker's life: receive (item id, scenario JSON, options, member change or None),
-    make the member's scenario if it is one, solve, store the plan
+    make the member's scenario if it is one, solve, store the plan (while `node`, the
+    service's, holds the item's lease)
     itself when it can reach the database, and send back what the dispatcher logs (or
     the whole plan, for the dispatcher to store), until EOF. Storing here keeps the
     dispatcher's share of each item small, so workers do not queue on it. After a failed
@@ -79,7 +82,7 @@ def _serve(conn: Connection, memory_mb: int | None, database_url: str | None) ->
             os._exit(EXIT_OUT_OF_MEMORY)
         if memory_mb is not None and ran_out_of_memory(plan):
             os._exit(EXIT_OUT_OF_MEMORY)
-        conn.send(_stored(db, item_id, plan))
+        conn.send(_stored(db, item_id, plan, node))
 
 
 def solve_item(document: str, options: dict[str, Any], change: dict[str, Any] | None) -> Any:
@@ -90,11 +93,13 @@ def solve_item(document: str, options: dict[str, Any], change: dict[str, Any] | 
     return run_member(scenario, change, solve_options)
 
 
-def _stored(db: Database | None, item_id: int, plan: dict[str, Any]) -> Finished:
+def _stored(
+    db: Database | None, item_id: int, plan: dict[str, Any], node: str | None = None
+) -> Finished:
     if db is None:
         return Finished(plan, None)
     try:
-        written = store.record_plan(db, item_id, plan)
+        written = store.record_plan(db, item_id, plan, node)
     except SQLAlchemyError as exc:  # the dispatcher stores it instead, retrying as it does
         log.warning("a solver process could not store the plan of item %d: %s", item_id, exc)
         return Finished(plan, None)
@@ -110,7 +115,8 @@ def plan_summary(plan: dict[str, Any]) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Finished:
     """A solve's result as a worker sends it: the plan, or its summary when `stored`
-    says whether the worker wrote it (True), found the job cancelled (False)."""
+    says whether the worker wrote it (True), found the job cancelled or the item's lease
+    lost (False)."""
 
     plan: dict[str, Any]
     stored: bool | None
@@ -122,16 +128,20 @@ class Outcome:
     reason: str = ""
     final: bool = False  # lost for good: the item fails now, with `reason`
     stored: bool | None = None  # the worker stored the plan (True), or found the job
-    # cancelled (False); None: the dispatcher stores `plan`
+    # cancelled or the lease lost (False); None: the dispatcher stores `plan`
 
 
 class Slot:
     """One job worker process and the item it is solving, if any."""
 
-    def __init__(self, memory_mb: int | None = None, database_url: str | None = None) -> None:
+    def __init__(
+        self, memory_mb: int | None = None, database_url: str | None = None,
+        node: str | None = None,
+    ) -> None:  # fmt: skip
         self.item_id: int | None = None
         self._memory_mb = memory_mb
         self._database_url = database_url
+        self._node = node
         self._outcome: Outcome | None = None  # set when the item could not even start
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
@@ -141,7 +151,9 @@ class Slot:
             return
         ours, theirs = CONTEXT.Pipe()
         self._process = CONTEXT.Process(
-            target=_serve, args=(theirs, self._memory_mb, self._database_url), daemon=True
+            target=_serve,
+            args=(theirs, self._memory_mb, self._database_url, self._node),
+            daemon=True,
         )
         self._process.start()
         theirs.close()
@@ -208,12 +220,15 @@ class Slot:
 
 class LocalPool:
     """The service's own job workers: one Slot per `MAGNETS_WORKERS`. Given the database
-    URL, each worker stores its plans itself (a private in-memory SQLite cannot be
-    shared: the dispatcher stores them then)."""
+    URL, each worker stores its plans itself, under the lease of `node` (a private
+    in-memory SQLite cannot be shared: the dispatcher stores them then)."""
 
-    def __init__(self, workers: int, memory_mb: int | None = None, database_url: str = ""):
+    def __init__(
+        self, workers: int, memory_mb: int | None = None, database_url: str = "",
+        node: str | None = None,
+    ):  # fmt: skip
         shared = database_url if ":memory:" not in database_url else ""
-        self._slots = [Slot(memory_mb, shared or None) for _ in range(workers)]
+        self._slots = [Slot(memory_mb, shared or None, node) for _ in range(workers)]
 
     def start(self) -> None:
         for slot in self._slots:

@@ -1,6 +1,8 @@
 """Durability over real processes: `kill -9` of a service and its solver processes in the
 middle of a run of jobs, a solve that ends its worker every time, and two services on
-one database (one dispatches, the other stands by and takes over when the first dies).
+one database (on SQLite one dispatches and the other stands by; on PostgreSQL both
+solve, under item leases), the second finishing what the first was solving when killed.
+More nodes on PostgreSQL: test_nodes.py.
 
 Counts are read from the database directly, not through the service. About 60 s on
 2 cores (SQLite; as much again with MAGNETS_TEST_POSTGRES_URL)."""
@@ -60,7 +62,8 @@ def item_rows(url: str) -> list[dict[str, Any]]:
         with engine.connect() as conn:
             rows = conn.execute(
                 sqlalchemy.text(
-                    "SELECT job_id, position, state, attempts, plan, error FROM job_items "
+                    "SELECT job_id, position, state, attempts, leased_by, plan, error "
+                    "FROM job_items "
                     "ORDER BY job_id, position"
                 )
             )
@@ -155,7 +158,9 @@ def url(backend: str, tmp_path: Path) -> str:
 def test_kill_9_mid_run_loses_and_duplicates_nothing(url: str, tmp_path: Path) -> None:
     documents = {i: job_documents(i) for i in range(JOBS)}
     expected = expected_objectives(documents)
-    env = service_env(url, workers=2, max_running_jobs_per_tenant=JOBS, max_time_limit=30)
+    env = service_env(
+        url, workers=2, max_running_jobs_per_tenant=JOBS, max_time_limit=30, lease_s=3
+    )
     headers = {"X-API-Key": mint_key("alpha", env)}
 
     process, service_url = start_service(env, tmp_path / "first.log", new_session=True)
@@ -244,34 +249,53 @@ def test_a_solve_that_ends_its_worker_fails_after_three_attempts(tmp_path: Path)
     assert [row["attempts"] for row in item_rows(url)] == [1, 3, 1]
 
 
-def test_a_second_service_stands_by_and_takes_over(url: str, tmp_path: Path) -> None:
-    """Both answer the API; only the one holding the dispatch lock solves. Killed, it
-    hands over to the other, which resumes the solve it was in the middle of."""
-    env = service_env(url, workers=1, max_time_limit=60)
+def test_a_second_service_works_alongside_and_takes_over(
+    backend: str, url: str, tmp_path: Path
+) -> None:
+    """Both answer the API. On SQLite only the service holding the dispatch lock solves;
+    the other stands by. On PostgreSQL both solve (item leases). Killed in the middle of
+    a solve, the first hands it to the second: at once on SQLite (the lock frees), once
+    its lease runs out on PostgreSQL."""
+    env = service_env(url, workers=1, max_time_limit=60, lease_s=3)
     headers = {"X-API-Key": mint_key("alpha", env)}
     body = {"scenarios": [slow_lp(suppliers=100), c0("after")], "options": {"time_limit": 60}}
 
-    first, first_url = start_service(env, tmp_path / "first.log", new_session=True)
+    def rows_of(job_id: str) -> list[dict[str, Any]]:
+        return [r for r in item_rows(url) if r["job_id"] == job_id]
+
+    first_env, second_env = ({**env, "MAGNETS_NODE_ID": n} for n in ("first", "second"))
+    first, first_url = start_service(first_env, tmp_path / "first.log", new_session=True)
     try:
         with (
-            serving(env, tmp_path / "second.log") as (_, second_url),
+            serving(second_env, tmp_path / "second.log") as (_, second_url),
             httpx.Client(base_url=first_url, headers=headers, timeout=60) as leader,
-            httpx.Client(base_url=second_url, headers=headers, timeout=60) as standby,
+            httpx.Client(base_url=second_url, headers=headers, timeout=60) as other,
         ):
-            quick = leader.post("/v1/jobs", json={"scenarios": [c0("quick")]}).json()["id"]
-            assert wait_for_jobs(standby, [quick], timeout=30) == {quick: "completed"}
-            job_id = standby.post("/v1/jobs", json=body).json()["id"]
-            wait_until(lambda: "running" in [r["state"] for r in item_rows(url)], 30)
-            kill_group(first)  # the dispatching service dies mid-solve
-            states = wait_for_jobs(standby, [job_id], timeout=60)
-            items = standby.get(f"/v1/jobs/{job_id}/plans").json()["items"]
+            quick = other.post("/v1/jobs", json={"scenarios": [c0("quick")]}).json()["id"]
+            assert wait_for_jobs(other, [quick], timeout=30) == {quick: "completed"}
+            [quick_row] = rows_of(quick)
+            job_id = leader.post("/v1/jobs", json=body).json()["id"]
+            wait_until(lambda: ("running", "first") in _holders(rows_of(job_id)), 30)
+            if backend == "postgresql":  # the second solves the next item meanwhile
+                wait_until(lambda: _holders(rows_of(job_id))[1] == ("solved", "second"), 30)
+                assert _holders(rows_of(job_id))[0] == ("running", "first")
+            kill_group(first)  # the first service dies mid-solve
+            states = wait_for_jobs(other, [job_id], timeout=60)
+            items = other.get(f"/v1/jobs/{job_id}/plans").json()["items"]
     finally:
         kill_group(first)
 
+    if backend == "sqlite":  # the standing-by service left its job to the dispatching one
+        assert quick_row["leased_by"] == "first"
     assert states == {job_id: "completed"}
     assert [item["plan"]["status"] for item in items] == ["optimal", "optimal"]
-    attempts = [r["attempts"] for r in item_rows(url) if r["job_id"] == job_id]
-    assert attempts == [2, 1]  # the slow LP was resumed once by the service that took over
+    rows = rows_of(job_id)
+    assert [r["attempts"] for r in rows] == [2, 1]  # the slow LP was resumed once, by the
+    assert [r["leased_by"] for r in rows] == ["second", "second"]  # service left running
+
+
+def _holders(rows: list[dict[str, Any]]) -> list[tuple[str, str | None]]:
+    return [(r["state"], r["leased_by"]) for r in rows]
 
 
 def test_an_item_the_cluster_gave_up_on_fails_at_once(url: str) -> None:

@@ -22,6 +22,7 @@ COMPOSE = yaml.safe_load((REPO / "docker-compose.yml").read_text())
 SERVICES: dict[str, Any] = COMPOSE["services"]
 DOCKERFILE = (REPO / "Dockerfile").read_text()
 INTERPOLATION = re.compile(r"\$\{(\w+)(:?[?-][^}]*)?\}")
+API_NODES = ("api", "api-2")
 
 
 @pytest.fixture(autouse=True)
@@ -37,8 +38,8 @@ def environment(service: str) -> dict[str, str]:
     return {k: INTERPOLATION.sub("sample", str(v)) for k, v in env.items()}
 
 
-def test_the_four_services_and_the_database_volume() -> None:
-    assert set(SERVICES) == {"api", "scheduler", "worker", "db"}
+def test_the_five_services_and_the_database_volume() -> None:
+    assert set(SERVICES) == {"api", "api-2", "scheduler", "worker", "db"}
     assert SERVICES["db"]["image"] == "postgres:16"
     [volume] = SERVICES["db"]["volumes"]
     name, path = volume.split(":")
@@ -49,21 +50,49 @@ def test_the_four_services_and_the_database_volume() -> None:
 
 
 def test_the_api_waits_for_healthy_database_and_scheduler() -> None:
-    assert SERVICES["api"]["depends_on"] == {
-        "db": {"condition": "service_healthy"},
-        "scheduler": {"condition": "service_healthy"},
-    }
+    for api in API_NODES:
+        assert SERVICES[api]["depends_on"] == {
+            "db": {"condition": "service_healthy"},
+            "scheduler": {"condition": "service_healthy"},
+        }
     assert SERVICES["worker"]["depends_on"] == {"scheduler": {"condition": "service_healthy"}}
 
 
-def test_every_magnets_variable_is_a_setting_and_the_set_is_valid() -> None:
-    env = environment("api")
+@pytest.mark.parametrize("api", API_NODES)
+def test_every_magnets_variable_is_a_setting_and_the_set_is_valid(api: str) -> None:
+    env = environment(api)
     names = [n.removeprefix("MAGNETS_").lower() for n in env if n.startswith("MAGNETS_")]
     assert set(names) <= set(Settings.model_fields), set(names) - set(Settings.model_fields)
     settings = load_settings(**{n: env[f"MAGNETS_{n.upper()}"] for n in names})
     assert settings.database_url.startswith("postgresql+psycopg://")
     assert "@db:5432/" in settings.database_url
     assert settings.dask_scheduler == f"tcp://scheduler:{_option(SERVICES['scheduler'], '--port')}"
+
+
+def test_two_api_nodes_share_the_database_under_their_own_names() -> None:
+    """Both nodes dispatch on one database (item leases): the same settings, each node
+    named by its container's hostname and pid, the host ports apart."""
+    first, second = (SERVICES[api] for api in API_NODES)
+    assert {k: v for k, v in first.items() if k != "ports"} == {
+        k: v for k, v in second.items() if k != "ports"
+    }
+    assert "MAGNETS_NODE_ID" not in environment("api")  # default: hostname-pid, apart
+    host_ports = [p.split(":")[0] for node in (first, second) for p in node["ports"]]
+    assert len(set(host_ports)) == 2
+    settings = load_settings(**{
+        n.removeprefix("MAGNETS_").lower(): v for n, v in environment("api").items()
+    })  # fmt: skip
+    assert settings.lease_s == 30
+    assert settings.node != load_settings(node_id="api-2").node
+
+
+def test_a_bad_lease_or_node_setting_is_refused_by_name() -> None:
+    with pytest.raises(SettingsError) as refused:
+        load_settings(lease_s="0.5", node_id="")
+    assert "MAGNETS_LEASE_S: Input should be greater than or equal to 1 (got '0.5')" in str(
+        refused.value
+    )
+    assert "MAGNETS_NODE_ID: String should have at least 1 character" in str(refused.value)
 
 
 @pytest.mark.parametrize(
@@ -102,6 +131,7 @@ def test_the_api_command_is_magnets_serve() -> None:
     assert args.handler is serve_command
     assert (args.host, args.port, args.no_auth) == ("0.0.0.0", 8000, False)
     assert SERVICES["api"]["ports"] == [f"{args.port}:{args.port}"]
+    assert SERVICES["api-2"]["ports"] == [f"{args.port + 1}:{args.port}"]
 
 
 @pytest.mark.parametrize("role", ["scheduler", "worker"])

@@ -5,12 +5,17 @@ The layout, which the README sheet of every written workbook explains to analyst
 - One sheet per list, a row per entry and a column per field: products, sectors,
   countries, suppliers, licences, plants. Offers and opening stock are rows of their
   own sheets naming their owner: supplier_offers, plant_offers, initial_inventory.
+- The sourcing rules of MODEL.md §7: a sector's `min_service` is a column of sectors; a
+  supplier's qualification is two columns of suppliers (`qualification_cost`,
+  `qualification_lead`, given together); quantity discounts are rows of `discounts`
+  (supplier | product | min_kg | price, one per bracket of that supplier's offer).
 - A per-period value (capacity, price_index, budget) sits either in its plain column
   (the same value every period) or in one column per period headed `capacity[2025-Q3]`;
   each row picks one form, and writing keeps the form the document used.
 - demand: product | sector | quantity[<period>]…; a blank cell is no demand row. Rows
   in long form (period | quantity columns) are read as well.
-- policy: setting | origin | value rows — max_origin_share (one row per origin),
+- policy: setting | origin | product | value rows — max_origin_share and
+  origin_share_penalty (one row per origin), max_suppliers (one row per product),
   max_supplier_share and budget (value, or value[<period>] columns).
 - A blank cell omits the field (its default applies). Lists are comma-separated;
   `(none)` is an empty list (for a licence, "covers nothing", unlike a blank cell).
@@ -40,6 +45,7 @@ from optimizer.scenario.workbook_layout import (
     LINK_SHEETS,
     LIST,
     NONE,
+    PER_ORIGIN,
     README,
     SCENARIO_FIELDS,
     SHEETS,
@@ -58,7 +64,7 @@ def write_scenario_workbook(doc_or_scenario: dict[str, Any] | Scenario, path: st
         else parse_scenario(doc_or_scenario)
     )
     doc = scenario.model_dump(exclude_unset=True)  # what the author wrote, scalars kept scalar
-    problems = [*_unwritable(doc), *_unlistable(doc), *_unspelled_rules(doc)]
+    problems = [*_unwritable(doc), *_unlistable(doc)]
     if problems:
         raise ScenarioError(problems)
     book = Workbook()
@@ -81,6 +87,7 @@ def _sheet_tables(doc: dict[str, Any]) -> dict[str, tuple[list[str], list[list[A
     for sheet, link in LINK_SHEETS.items():
         owners, (owner, key, value) = get(link.owners, []), link.columns
         tables[sheet] = ([owner.name, key.name, value.name], _link_table(sheet, owners))
+    tables["discounts"] = (["supplier", "product", "min_kg", "price"], _discount_table(doc))
     tables["demand"] = _demand_table(get("demand", []), periods)
     tables["policy"] = _policy_table(get("policy", {}), periods)
     return tables
@@ -101,13 +108,21 @@ def _entry_table(
     for e in entries:
         row: list[Any] = []
         for c in columns:
-            v = e.get(c.name)
+            v = _at(e, c.fields)
             if c.name in split:
                 row += [None, *v] if isinstance(v, list) else [v, *[None] * len(periods)]
             else:
                 row.append((", ".join(v) if v else NONE) if c.kind == LIST and v is not None else v)
         rows.append(row)
     return header, rows
+
+
+def _at(entry: dict[str, Any], fields: tuple[str, ...]) -> Any:
+    """The value at `fields` inside the entry; None where any step is absent."""
+    value: Any = entry
+    for name in fields:
+        value = value.get(name) if isinstance(value, dict) else None
+    return value
 
 
 def _split_headers(name: str, split: bool, periods: list[str]) -> list[str]:
@@ -126,6 +141,16 @@ def _link_table(sheet: str, owners: list[dict[str, Any]]) -> list[list[Any]]:
     ]
 
 
+def _discount_table(doc: dict[str, Any]) -> list[list[Any]]:
+    """One row per bracket: (supplier, product) names the offer, one offer per product."""
+    return [
+        [s["id"], offer["product"], d["min_kg"], d["price"]]
+        for s in doc.get("suppliers", [])
+        for offer in s.get("offers", [])
+        for d in offer.get("discounts", [])
+    ]
+
+
 def _demand_table(
     demand: list[dict[str, Any]], periods: list[str]
 ) -> tuple[list[str], list[list[Any]]]:
@@ -141,13 +166,17 @@ def _policy_table(policy: dict[str, Any], periods: list[str]) -> tuple[list[str]
     budget = policy.get("budget")
     split = isinstance(budget, list)
     rows: list[list[Any]] = [
-        ["max_origin_share", o, share] for o, share in policy.get("max_origin_share", {}).items()
+        [setting, origin, None, v]
+        for setting in PER_ORIGIN
+        for origin, v in policy.get(setting, {}).items()
     ]
     if "max_supplier_share" in policy:
-        rows.append(["max_supplier_share", None, policy["max_supplier_share"]])
+        rows.append(["max_supplier_share", None, None, policy["max_supplier_share"]])
+    rows += [["max_suppliers", None, p, n] for p, n in policy.get("max_suppliers", {}).items()]
     if budget is not None:
-        rows.append(["budget", None, *([None, *budget] if split else [budget])])
-    return ["setting", "origin", "value", *_split_headers("value", split, periods)], rows
+        rows.append(["budget", None, None, *([None, *budget] if split else [budget])])
+    header = ["setting", "origin", "product", "value", *_split_headers("value", split, periods)]
+    return header, rows
 
 
 def _table(book: Any, sheet: str, header: list[str], rows: list[list[Any]]) -> None:
@@ -189,27 +218,6 @@ def _unlistable(doc: dict[str, Any]) -> Iterator[Problem]:
                         yield Problem(pointer(sheet, i, c.name, j), item, rule)
 
 
-UNSPELLED = (
-    "the workbook does not spell this sourcing rule (MODEL.md §7) yet: keep this "
-    "scenario as JSON or YAML"
-)
-
-
-def _unspelled_rules(doc: dict[str, Any]) -> Iterator[Problem]:
-    """Rules the workbook has no sheet or column for: refused rather than left out. A
-    sector's min_service is a column of sheet sectors."""
-    for i, s in enumerate(doc.get("suppliers", [])):
-        if s.get("qualification") is not None:
-            yield Problem(pointer("suppliers", i, "qualification"), s["qualification"], UNSPELLED)
-        for j, offer in enumerate(s.get("offers", [])):
-            if offer.get("discounts"):
-                where = pointer("suppliers", i, "offers", j, "discounts")
-                yield Problem(where, offer["discounts"], UNSPELLED)
-    for setting in ("max_suppliers", "origin_share_penalty"):
-        if doc.get("policy", {}).get(setting):
-            yield Problem(pointer("policy", setting), doc["policy"][setting], UNSPELLED)
-
-
 # ---------------------------------------------------------------------------- template and README
 
 NOTES = (
@@ -218,6 +226,7 @@ NOTES = (
     "A blank cell leaves the field out, so its default applies (listed below).",
     "Per-period values (capacity, price_index, budget, demand quantity): one value in the plain column applies to every period; or fill one column per period, headed like capacity[2025-Q3] (the label as on sheet 'periods'). A row uses one form, not both.",
     "demand: a row per product and sector with one quantity[<period>] column per period; a blank cell means no demand. Rows with a period and a quantity column (long form) are read too.",
+    "Sourcing rules (MODEL.md §7): a sector's min_service (sheet sectors); a supplier not yet approved has qualification_cost and qualification_lead, given together (sheet suppliers); quantity discounts are rows of sheet discounts, one per bracket of a supplier's offer; max_suppliers (per product) and origin_share_penalty (per origin) are rows of sheet policy.",
     "Lists (tags, restricted_end_uses, licence suppliers/periods/products): comma-separated ids; (none) is an empty list. A licence with a blank periods or products cell covers all of them; with (none) it covers none.",
     "Units: quantities in kg, money in the scenario's currency, prices per kg, rates as fractions (0.075 = 7.5 %), shares in [0, 1], lead times in periods.",
     "Ids and period labels are text; a number typed there is read as its text (2025 → '2025'). Numbers must be numbers, not text. Flags are TRUE or FALSE.",
@@ -234,13 +243,35 @@ OTHER_TEXT = {
     ("initial_inventory", "origin"): "Origin country id of the stock (sheet countries).",
     ("initial_inventory", "kg"): "kg in stock before the first period.",
     ("plant_offers", "price"): "Unit production cost, currency per kg.",
+    (
+        "suppliers",
+        "qualification_cost",
+    ): "A supplier not yet approved: currency, paid once when its qualification starts. Given with qualification_lead; both blank: already approved.",
+    (
+        "suppliers",
+        "qualification_lead",
+    ): "Periods from the start of qualification to the first delivery (lead_time still applies). Given with qualification_cost.",
+    ("discounts", "supplier"): "Supplier id (sheet suppliers) whose offer this bracket discounts.",
+    ("discounts", "product"): "Product id of that supplier's offer (sheet supplier_offers).",
+    (
+        "discounts",
+        "min_kg",
+    ): "kg of the product delivered in one period from which this bracket's price applies. One row per bracket, in order: min_kg strictly increasing, at most 32 per offer.",
+    (
+        "discounts",
+        "price",
+    ): "Unit price of every kg of such a delivery, currency per kg (all units): strictly decreasing from bracket to bracket, below the offer's price.",
     ("demand", "period"): "Long form only: the period label of the row (then quantity is its kg).",
-    ("policy", "setting"): "max_origin_share (one row per origin), max_supplier_share, or budget.",
-    ("policy", "origin"): "max_origin_share only: the origin country id it caps.",
+    (
+        "policy",
+        "setting",
+    ): "max_origin_share or origin_share_penalty (one row per origin), max_suppliers (one row per product), max_supplier_share, or budget.",
+    ("policy", "origin"): "max_origin_share and origin_share_penalty only: the origin country id.",
+    ("policy", "product"): "max_suppliers only: the product id whose suppliers it counts.",
     (
         "policy",
         "value",
-    ): "max_origin_share: largest fraction of each period's deliveries + production of that origin; max_supplier_share: largest fraction of a product's deliveries over the horizon from one supplier (default 1); budget: spend cap per period (landed purchases + production), currency.",
+    ): "max_origin_share: largest fraction of each period's deliveries + production of that origin; origin_share_penalty: currency per kg above that origin's max_origin_share (the cap becomes a target; the origin needs a max_origin_share row); max_supplier_share: largest fraction of a product's deliveries over the horizon from one supplier (default 1); max_suppliers: the most suppliers that may deliver that product over the horizon (a whole number; plants do not count); budget: spend cap per period (landed purchases + production), currency.",
 }
 
 
@@ -296,17 +327,19 @@ def write_template(path: str | Path, periods: list[str] | None = None) -> None:
 
 
 def example_scenario(periods: list[str]) -> dict[str, Any]:
-    """A small scenario showing each form: scalar and per-period values, lists, a licence."""
+    """A small scenario showing each form: scalar and per-period values, lists, a licence,
+    and each sourcing rule of MODEL.md §7."""
     T = len(periods)
     return {
         "name": "example", "currency": "USD", "periods": periods,
         "products": [{"id": "ndfeb", "holding_cost": 0.5, "initial_inventory": {"CN": 2000},
                       "min_inventory": 500}, {"id": "smco", "holding_cost": 2.0}],
         "sectors": [{"id": "auto", "shortage_penalty": 300},
-                    {"id": "defence", "tags": ["defence"], "shortage_penalty": 1000}],
+                    {"id": "defence", "tags": ["defence"], "shortage_penalty": 1000,
+                     "min_service": 0.85}],
         "countries": [{"id": "CN", "tariff": 0.075, "freight": 0.9,
                        "restricted_end_uses": ["defence"]},
-                      {"id": "JP", "freight": 1.2}, {"id": "IN"}],
+                      {"id": "JP", "freight": 1.2}, {"id": "VN", "freight": 1.0}, {"id": "IN"}],
         "suppliers": [
             {"id": "cn_supplier", "country": "CN",
              "capacity": [8000.0 + 1000 * t for t in range(T)],
@@ -314,7 +347,13 @@ def example_scenario(periods: list[str]) -> dict[str, Any]:
              "offers": [{"product": "ndfeb", "price": 60.0}, {"product": "smco", "price": 90.0}]},
             {"id": "jp_supplier", "country": "JP", "capacity": 3000,
              "price_index": [1.0 + 0.02 * t for t in range(T)],
-             "offers": [{"product": "ndfeb", "price": 80.0}, {"product": "smco", "price": 115.0}]},
+             "offers": [{"product": "ndfeb", "price": 80.0,
+                         "discounts": [{"min_kg": 1500, "price": 77.0},
+                                       {"min_kg": 2500, "price": 75.0}]},
+                        {"product": "smco", "price": 115.0}]},
+            {"id": "vn_supplier", "country": "VN", "capacity": 2000,
+             "qualification": {"cost": 25000, "lead": 1},
+             "offers": [{"product": "ndfeb", "price": 72.0}]},
         ],
         "licences": [{"id": "cn_licence", "suppliers": ["cn_supplier"], "quantity": 20000,
                       "products": ["ndfeb"]}],
@@ -325,5 +364,6 @@ def example_scenario(periods: list[str]) -> dict[str, Any]:
                    for p, e, q in (("ndfeb", "auto", 6000), ("ndfeb", "defence", 1200),
                                    ("smco", "defence", 150))
                    for i, t in enumerate(periods)],
-        "policy": {"max_origin_share": {"CN": 0.7}, "max_supplier_share": 0.9},
+        "policy": {"max_origin_share": {"CN": 0.7}, "origin_share_penalty": {"CN": 40.0},
+                   "max_supplier_share": 0.9, "max_suppliers": {"smco": 1}},
     }  # fmt: skip

@@ -19,6 +19,12 @@ class Column:
     kind: str = NUMBER
     per_period: bool = False  # may also be given as one `name[<period>]` column per period
     required: bool = False  # a sheet with rows must have this column
+    path: tuple[str, ...] = ()  # where the value sits in its entry, when not at `name`
+
+    @property
+    def fields(self) -> tuple[str, ...]:
+        """The keys leading from the entry to the value: ("qualification", "cost")."""
+        return self.path or (self.name,)
 
 
 ID = Column("id", TEXT, required=True)
@@ -35,6 +41,8 @@ ENTRY_SHEETS: dict[str, tuple[Column, ...]] = {
         Column("capacity", per_period=True, required=True), Column("lead_time", WHOLE),
         Column("licence_required", FLAG), Column("min_order"), Column("fixed_cost"),
         Column("price_index", per_period=True),
+        Column("qualification_cost", path=("qualification", "cost")),
+        Column("qualification_lead", WHOLE, path=("qualification", "lead")),
     ),
     "licences": (
         ID, Column("suppliers", LIST, required=True), Column("quantity", required=True),
@@ -76,24 +84,33 @@ LINK_SHEETS = {
 }
 OTHER_SHEETS: dict[str, tuple[Column, ...]] = {
     "scenario": (Column("field", TEXT, required=True), Column("value", TEXT)),
+    # One row per bracket of a supplier's offer (MODEL.md §7), in the offer's order.
+    "discounts": (
+        Column("supplier", TEXT, required=True), Column("product", TEXT, required=True),
+        Column("min_kg", required=True), Column("price", required=True),
+    ),
     "periods": (Column("period", TEXT, required=True),),
     "demand": (
         Column("product", TEXT, required=True), Column("sector", TEXT, required=True),
         Column("period", TEXT), Column("quantity", per_period=True, required=True),
     ),
     "policy": (
-        Column("setting", TEXT, required=True), Column("origin", TEXT),
+        Column("setting", TEXT, required=True), Column("origin", TEXT), Column("product", TEXT),
         Column("value", per_period=True),
     ),
 }  # fmt: skip
 _ALL = {**OTHER_SHEETS, **ENTRY_SHEETS, **{k: v.columns for k, v in LINK_SHEETS.items()}}
 ORDER = (
     "scenario", "periods", "products", "initial_inventory", "sectors", "countries", "suppliers",
-    "supplier_offers", "licences", "plants", "plant_offers", "demand", "policy",
+    "supplier_offers", "discounts", "licences", "plants", "plant_offers", "demand", "policy",
 )  # fmt: skip
 SHEETS = {name: _ALL[name] for name in ORDER}  # in the order a workbook shows them
 SCENARIO_FIELDS = ("name", "currency")
-POLICY_SETTINGS = ("max_origin_share", "max_supplier_share", "budget")
+POLICY_SETTINGS = (
+    "max_origin_share", "origin_share_penalty", "max_supplier_share", "max_suppliers", "budget",
+)  # fmt: skip
+PER_ORIGIN = ("max_origin_share", "origin_share_penalty")  # policy rows naming an origin
+PER_PRODUCT = ("max_suppliers",)  # policy rows naming a product
 
 
 # ---------------------------------------------------------------------------- cell values

@@ -21,11 +21,14 @@ from optimizer.scenario.workbook_layout import (
     MISSING,
     NUMBER,
     OTHER_SHEETS,
+    PER_ORIGIN,
+    PER_PRODUCT,
     POLICY_SETTINGS,
     README,
     SCENARIO_FIELDS,
     SHEETS,
     TEXT,
+    WHOLE,
     BadCell,
     Column,
     LinkSheet,
@@ -174,19 +177,43 @@ class _Reader:
         return values
 
     def record(self, row: _Row, columns: tuple[Column, ...], where: str) -> dict[str, Any]:
-        """One entry: every filled column, converted, keyed by its field name."""
+        """One entry: every filled column, converted, keyed by its field name; a column
+        with a `path` fills a field of an object inside the entry (a qualification)."""
         self.places[where] = row.place
-        out = {}
-        for c in columns:
-            w = f"{where}/{c.name}"
+        out: dict[str, Any] = {}
+        for c in self.whole_objects(row, columns, where):
+            w = "/".join([where, *c.fields])
             v = (
                 self.per_period(row, c.name, w)
                 if c.per_period
                 else self.value(row, c.name, c.kind, w)
             )
             if v is not MISSING:
-                out[c.name] = v
+                inner = out
+                for name in c.fields[:-1]:
+                    inner = inner.setdefault(name, {})
+                inner[c.fields[-1]] = v
         return out
+
+    def whole_objects(self, row: _Row, columns: tuple[Column, ...], where: str) -> list[Column]:
+        """The columns to read: an object spelled by several columns (qualification_cost
+        and qualification_lead) is given whole or not at all; a part of one is reported."""
+        parts: dict[tuple[str, ...], list[Column]] = {}
+        for c in columns:
+            if c.path:
+                parts.setdefault(c.path[:-1], []).append(c)
+        skipped: set[str] = set()
+        for path, group in parts.items():
+            given = [c.name for c in group if c.name in row.cells]
+            lacking = [c.name for c in group if c.name not in row.cells]
+            at = "/".join([where, *path])
+            self.places[at] = row.place
+            if given and lacking:
+                rule = f"give {' and '.join(lacking)} with {' and '.join(given)}, or neither"
+                self.complain(row.place, at, None, rule)
+                self.unread.add(at)
+                skipped.update(c.name for c in group)
+        return [c for c in columns if c.name not in skipped]
 
 
 def _cell(sheet: str, column: int, row: int) -> str:
@@ -278,6 +305,7 @@ def _document(r: _Reader) -> dict[str, Any]:
                           for i, row in enumerate(r.rows(sheet, pointer(sheet)))]  # fmt: skip
     for sheet, link in LINK_SHEETS.items():
         _link_rows(r, sheet, link, doc.get(link.owners, []))
+    _discount_rows(r, doc.get("suppliers", []))
     if "demand" in r.book.sheetnames:
         doc["demand"] = _demand(r)
     if "policy" in r.book.sheetnames:
@@ -334,6 +362,42 @@ def _link_rows(r: _Reader, sheet: str, link: LinkSheet, owners: list[dict[str, A
             offers.append(r.record(row, (key_col, value_col), f"{where}/offers/{len(offers)}"))
 
 
+def _discount_rows(r: _Reader, suppliers: list[dict[str, Any]]) -> None:
+    """Each row is a bracket of the offer its supplier and product name, in sheet order."""
+    index: dict[Any, int] = {}
+    for i, entry in enumerate(suppliers):
+        index.setdefault(entry.get("id"), i)
+    all_ids_read = all(pointer("suppliers", i, "id") not in r.unread for i in range(len(suppliers)))
+    absent = r.absent.get("discounts", set())
+    for row in r.rows("discounts", "/suppliers"):
+        supplier = r.value(row, "supplier", TEXT, "/suppliers", field=False)
+        product = r.value(row, "product", TEXT, "/suppliers", field=False)
+        if supplier not in index:
+            if supplier is not MISSING and all_ids_read:
+                rule = f"no supplier '{supplier}' on sheet 'suppliers'"
+                r.complain(row.cells["supplier"][1], "/suppliers", supplier, rule)
+            elif "supplier" not in row.cells and "supplier" not in absent:
+                r.complain(row.place, "/suppliers", None, "names no supplier")
+            continue
+        where = pointer("suppliers", index[supplier], "offers")
+        offers = suppliers[index[supplier]].get("offers", [])
+        match = [j for j, offer in enumerate(offers) if offer.get("product") == product]
+        if product is MISSING or not match:
+            if "product" not in row.cells and "product" not in absent:
+                r.complain(row.place, where, None, "names no product")
+            elif product is not MISSING and all(
+                f"{where}/{j}/product" not in r.unread for j in range(len(offers))
+            ):
+                rule = (
+                    f"supplier '{supplier}' has no offer of '{product}' on sheet 'supplier_offers'"
+                )
+                r.complain(row.cells["product"][1], where, product, rule)
+            continue
+        discounts = offers[match[0]].setdefault("discounts", [])
+        at = f"{where}/{match[0]}/discounts/{len(discounts)}"
+        discounts.append(r.record(row, OTHER_SHEETS["discounts"][2:], at))
+
+
 def _stock_row(r: _Reader, row: _Row, product: dict[str, Any], where: str) -> None:
     stock = product.setdefault("initial_inventory", {})
     origin = r.value(row, "origin", TEXT, where, field=False)
@@ -386,29 +450,54 @@ def _policy(r: _Reader) -> dict[str, Any]:
     for row in r.rows("policy", "/policy"):
         setting = r.value(row, "setting", TEXT, "/policy", field=False)
         origin = r.value(row, "origin", TEXT, "/policy", field=False)
-        per_origin = setting == "max_origin_share" and origin is not MISSING
-        where = pointer("policy", *((setting, origin) if per_origin else (setting,)))
-        reason = _policy_row_problem(setting, origin, policy)
+        product = r.value(row, "product", TEXT, "/policy", field=False)
+        key = origin if setting in PER_ORIGIN else product if setting in PER_PRODUCT else MISSING
+        where = pointer("policy", *((setting,) if key is MISSING else (setting, key)))
+        reason = _policy_row_problem(setting, origin, product, policy)
         if reason:
             r.complain(row.place, where, setting if setting is not MISSING else None, reason)
             continue
         value = r.per_period(row, "value", where)
         if isinstance(value, list) and setting != "budget":
             r.complain(row.place, where, None, f"{setting} takes one value, not one per period")
-        elif value is not MISSING and setting == "max_origin_share":
-            policy.setdefault(setting, {})[origin] = value
-        elif value is not MISSING:
-            policy[setting] = value
+            r.unread.add(where)
+            value = MISSING
+        elif setting in PER_PRODUCT and value is not MISSING:
+            value = _whole_value(r, row, where, value)
+        if key is MISSING:
+            if value is not MISSING:
+                policy[setting] = value
+        elif value is not MISSING or where in r.unread:
+            # A value that could not be read keeps its key (as None, an unread value), so
+            # the rules that look for the key (a penalty's cap) do not call it missing.
+            policy.setdefault(setting, {})[key] = None if value is MISSING else value
     return policy
 
 
-def _policy_row_problem(setting: Any, origin: Any, policy: dict[str, Any]) -> str | None:
+def _whole_value(r: _Reader, row: _Row, where: str, value: Any) -> Any:
+    try:
+        return CONVERT[WHOLE](value)
+    except BadCell as exc:
+        r.complain(row.cells["value"][1], where, value, str(exc))
+        r.unread.add(where)
+        return MISSING
+
+
+def _policy_row_problem(
+    setting: Any, origin: Any, product: Any, policy: dict[str, Any]
+) -> str | None:
     if setting not in POLICY_SETTINGS:
         return f"setting must be one of {', '.join(POLICY_SETTINGS)}"
-    if setting == "max_origin_share":
-        if origin is MISSING:
-            return "max_origin_share needs the origin country id in column 'origin'"
-        return "this origin already has a row" if origin in policy.get(setting, {}) else None
-    if origin is not MISSING:
-        return f"{setting} applies to every origin: leave column 'origin' blank"
-    return "this setting already has a row" if setting in policy else None
+    keyed = {s: ("origin", origin) for s in PER_ORIGIN} | {
+        s: ("product", product) for s in PER_PRODUCT
+    }
+    column, key = keyed.get(setting, (None, MISSING))
+    for name, given in (("origin", origin), ("product", product)):
+        if given is not MISSING and name != column:
+            return f"{setting} takes no {name}: leave column '{name}' blank"
+    if column is None:
+        return "this setting already has a row" if setting in policy else None
+    if key is MISSING:
+        what = "origin country" if column == "origin" else column
+        return f"{setting} needs the {what} id in column '{column}'"
+    return f"this {column} already has a row" if key in policy.get(setting, {}) else None

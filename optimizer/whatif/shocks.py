@@ -24,11 +24,17 @@ from optimizer.whatif.shock_kinds import (
     CapacityShock,
     CountryRateShock,
     DemandShock,
+    DiscountPriceShock,
+    DiscountScheduleShock,
+    DiscountThresholdShock,
     Document,
     LeadTimeShock,
     LicenceQuantityShock,
+    MaxSuppliersShock,
     OriginShareShock,
     PriceShock,
+    QualificationCostShock,
+    QualificationLeadShock,
     RevokeLicenceShock,
     Shock,
 )
@@ -40,11 +46,17 @@ __all__ = [
     "CapacityShock",
     "CountryRateShock",
     "DemandShock",
+    "DiscountPriceShock",
+    "DiscountScheduleShock",
+    "DiscountThresholdShock",
     "Document",
     "LeadTimeShock",
     "LicenceQuantityShock",
+    "MaxSuppliersShock",
     "OriginShareShock",
     "PriceShock",
+    "QualificationCostShock",
+    "QualificationLeadShock",
     "RevokeLicenceShock",
     "Shock",
     "SpecError",
@@ -168,17 +180,22 @@ def fresh_copy(doc: Document) -> Document:
 
 
 def shock_problems(doc: Document, shock: Any, where: Sequence[object]) -> Iterator[Problem]:
-    """Every id the shock names that the document does not hold."""
+    """Every id the shock names that the document does not hold; once every id is
+    known, what else the shock needs of the document (`document_problems`)."""
+    unknown = False
     for field, kind in shock.references.items():
         wanted = getattr(shock, field)
         known = _known(doc, kind)
         name = type(shock).model_fields[field].alias or field  # `from`, as written
         for i, ref in enumerate([wanted] if isinstance(wanted, str) else wanted or []):
             if ref not in known:
+                unknown = True
                 at = pointer(*where, name) if isinstance(wanted, str) else pointer(*where, name, i)
                 yield Problem(at, ref, f"unknown {_singular(kind)}: not in the scenario's {kind}")
     if isinstance(shock, AddLicenceShock):
         yield from _new_licence_problems(doc, shock.licence, [*where, "licence"])
+    if not unknown:
+        yield from shock.document_problems(doc, where)
 
 
 def _new_licence_problems(doc: Document, lic: Licence, where: list[object]) -> Iterator[Problem]:

@@ -1,8 +1,8 @@
 """A job's summary: one row per scenario, as JSON records or CSV.
 
 Columns: `scenario`, `status` (the plan's status, or the item's state while it has no
-plan: queued, running, failed, cancelled), `objective`, the seven cost terms of
-MODEL.md §3.6 (subsidy as a positive amount subtracted), `shortage_kg` (all unmet
+plan: queued, running, failed, cancelled), `objective`, the nine cost terms of
+MODEL.md §3.6 and §7 (subsidy as a positive amount subtracted), `shortage_kg` (all unmet
 demand over the horizon) and one `share_<ORIGIN>` column per origin supplying any
 scenario of the job: that origin's share of deliveries plus production, averaged over
 the periods with any supply (0 where the origin supplies nothing). Cells a plan cannot

@@ -4,8 +4,9 @@ Every `instances/NAME.json` with a `NAME.meta.json` sidecar is validated and sol
 its status and objective are compared with the sidecar's `expected` (relative 1e-6).
 Domain checks follow: end-use bans hold in every plan, the China-stops scenario gets
 nothing of Chinese origin once the stop begins, the four-licences scenario carries the
-four named licences, and every what-if differs from its baseline only where its sidecar
-says it does.
+four named licences, the sourcing-rules scenario uses every rule of MODEL.md §7 with each
+importer's licence serving only its own demand and its what-if cases reach their results,
+and every what-if differs from its baseline only where its sidecar says it does.
 """
 
 from __future__ import annotations
@@ -36,6 +37,7 @@ CHINA_STOPS_FROM = "2025-Q4"  # first period in which nothing of Chinese origin 
 FOUR_LICENCES = INSTANCES / "india-2025-four-licences.json"
 FOUR_IMPORTERS = {"lic-de-diamond", "lic-hitachi", "lic-continental-india", "lic-jay-ushin"}
 INFEASIBLE = INSTANCES / "india-2025-infeasible.json"
+SOURCING_RULES = INSTANCES / "india-2025-sourcing-rules.json"
 BANNED_TAGS = {"defence", "us_reexport"}
 
 
@@ -206,9 +208,93 @@ def test_what_if_differs_from_its_baseline_only_where_documented(path: Path) -> 
 
 def test_the_india_2025_what_ifs_are_compared_with_the_baseline() -> None:
     what_ifs = {CHINA_STOPS, FOUR_LICENCES, INFEASIBLE}
-    what_ifs |= {INSTANCES / f"india-2025-{n}.json" for n in ("domestic-plant", "tariff-shock")}
+    what_ifs |= {
+        INSTANCES / f"india-2025-{n}.json"
+        for n in ("domestic-plant", "tariff-shock", "sourcing-rules")
+    }
     assert what_ifs <= set(WHAT_IFS)
     assert all(meta(p)["baseline"] == BASELINE.name for p in what_ifs)
+
+
+def test_sourcing_rules_uses_every_rule_of_section_7() -> None:
+    sc = document(SOURCING_RULES)
+    sectors = {e["id"]: e for e in sc["sectors"]}
+    suppliers = {s["id"]: s for s in sc["suppliers"]}
+    assert sectors["defence"]["min_service"] == 1.0
+    ev = [e for e in sectors.values() if e["id"] == "auto_ev" or e["id"].startswith("ev_")]
+    assert len(ev) == 4 and all(e["min_service"] >= 0.95 for e in ev)
+    assert {"vn_newmag", "kz_newmag", "in_pli_first"} <= {
+        s["id"] for s in sc["suppliers"] if s.get("qualification")
+    }
+    assert suppliers["vn_newmag"]["country"] == "VN" and suppliers["kz_newmag"]["country"] == "KZ"
+    assert suppliers["in_pli_first"]["country"] == "IN"
+    assert any(o.get("discounts") for o in suppliers["jp_ndfeb"]["offers"])
+    assert sc["policy"]["origin_share_penalty"] == {"CN": 20.0}
+    assert sc["policy"]["max_origin_share"] == {"CN": 0.8}
+    assert sc["policy"]["max_suppliers"] == {"ndfeb_hc": 4}
+    plan = plan_of(SOURCING_RULES)
+    assert plan["qualified"] and plan["cap_excess"]
+    assert plan["terms"]["qualification"] > 0 and plan["terms"]["cap_excess"] > 0
+    discounted = [
+        d for d in plan["deliveries"] if d["supplier"] == "jp_ndfeb" and d["product"] == "ndfeb_hc"
+    ]
+    assert discounted and all(d["landed_cost"] == pytest.approx(81.2) for d in discounted)
+    pooled = {d["supplier"] for d in plan["deliveries"] if d["product"] == "ndfeb_hc"}
+    assert len(pooled) == 4  # the cap of four suppliers of the pooled grade is reached
+    served = {e: 0.0 for e in sectors}
+    for row in plan["shortages"]:
+        served[row["sector"]] += row["kg"]
+    asked = {e: 0.0 for e in sectors}
+    for row in sc["demand"]:
+        asked[row["sector"]] += row["quantity"]
+    for e in sectors.values():
+        if "min_service" in e:
+            assert served[e["id"]] <= (1 - e["min_service"]) * asked[e["id"]] + 1e-6, e["id"]
+
+
+def test_each_importer_s_licence_serves_only_its_own_demand() -> None:
+    """A licence lists one product of its own, and only its holder's sector asks for it: a
+    kg delivered under it can be consumed by no other importer, nor by the pool."""
+    sc = document(SOURCING_RULES)
+    licensed = {s["id"] for s in sc["suppliers"] if s.get("licence_required")}
+    assert {lic["id"] for lic in sc["licences"]} == FOUR_IMPORTERS
+    owner: dict[str, str] = {}
+    for lic in sc["licences"]:
+        assert len(lic["products"]) == 1 and set(lic["suppliers"]) <= licensed
+        sectors = {d["sector"] for d in sc["demand"] if d["product"] == lic["products"][0]}
+        assert len(sectors) == 1, f"{lic['id']}'s product serves {sectors}"
+        owner[lic["products"][0]] = sectors.pop()
+    assert len(set(owner.values())) == 4
+    plan = plan_of(SOURCING_RULES)
+    for row in plan["consumption"]:
+        if row["product"] in owner:
+            assert row["sector"] == owner[row["product"]]
+    assert {r["licence"]: r["used"] for r in plan["licences"]} == pytest.approx(
+        {lic["id"]: lic["quantity"] for lic in sc["licences"]}
+    )
+
+
+def test_sourcing_rules_what_if_cases_reach_their_results() -> None:
+    from optimizer.scenario.parsing import parse_scenario
+    from optimizer.whatif.shocks import apply_shocks, parse_shocks
+
+    what_if = meta(SOURCING_RULES)["what_if"]
+    assert what_if["question"].strip() and what_if["answer"].strip()
+    base = load_scenario(SOURCING_RULES).model_dump(mode="json", exclude_none=True)
+    got = {}
+    for case in what_if["cases"]:
+        doc = apply_shocks(base, parse_shocks(case["shocks"], [case["name"]]))
+        plan = solve(parse_scenario(doc))
+        assert plan["status"] == case["status"], case["name"]
+        if case["objective"] is None:
+            assert plan["objective"] is None
+        else:
+            assert plan["objective"] == pytest.approx(case["objective"], rel=1e-6), case["name"]
+        got[case["name"]] = plan["objective"]
+    assert got["china-ships"] == pytest.approx(meta(SOURCING_RULES)["expected"]["objective"])
+    worth = got["china-halts-no-vn"] - got["china-halts"]
+    assert worth == pytest.approx(3_268_888, abs=1.0)
+    assert got["china-ships-no-vn"] == pytest.approx(got["china-ships"])
 
 
 def test_readme_lists_every_scenario() -> None:

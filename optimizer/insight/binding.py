@@ -1,5 +1,6 @@
-"""The limits a plan holds at their bound: an origin's share at its cap in a period, a
-period's budget spent to its limit, a licence used up.
+"""The limits a plan holds at their bound: an origin's share at its cap in a period (or
+at or above its target, for a cap with a penalty), a period's budget spent to its
+limit, a licence used up.
 
 One computation for everything that names them: the order list of the table summary,
 report and workbook (optimizer/report/orders.py) and `magnets why`
@@ -22,7 +23,7 @@ TOLERANCE = 1e-6  # relative: a limit within this of its bound is binding
 class Binding:
     """A limit at its bound: `used` of `limit` (a share, currency or kg)."""
 
-    constraint: str  # origin_share | budget | licence
+    constraint: str  # origin_share | origin_share_target | budget | licence
     id: str | None
     period: str | None
     used: float
@@ -51,12 +52,16 @@ def _shares_at_cap(plan: Mapping[str, Any], scenario: Scenario) -> Iterable[Bind
     shares: dict[str, dict[str, float]] = defaultdict(dict)
     for r in plan.get("origin_share") or ():
         shares[r["period"]][r["origin"]] = r["share"]
+    soft = scenario.policy.origin_share_penalty
     for origin, cap in scenario.policy.max_origin_share.items():
         if cap >= 1:
             continue  # a cap of 100 % limits nothing
+        # A cap with a penalty (MODEL.md §7) is a target the plan may pass, paying for it:
+        # named apart, since it does not tie other supply to the origin as a hard cap does.
+        kind = "origin_share_target" if origin in soft else "origin_share"
         for period in scenario.periods:
             if period in shares and _at(shares[period].get(origin, 0.0), cap):
-                yield Binding("origin_share", origin, period, shares[period].get(origin, 0.0), cap)
+                yield Binding(kind, origin, period, shares[period].get(origin, 0.0), cap)
 
 
 def _budgets_spent(plan: Mapping[str, Any], scenario: Scenario) -> Iterable[Binding]:

@@ -129,13 +129,14 @@ def _binding(orders: OrderList, prefix: str) -> str:
 def _limit_name(b: Binding) -> str:
     return {
         "origin_share": f"{b.id}'s share cap of {percent(b.limit, 0)}",
+        "origin_share_target": f"{b.id}'s share target of {percent(b.limit, 0)} (soft cap)",
         "budget": "budget",
         "licence": f"licence {b.id}",
     }.get(b.constraint, b.constraint)
 
 
 def _used(b: Binding) -> str:
-    if b.constraint == "origin_share":
+    if b.constraint in ("origin_share", "origin_share_target"):
         return num(b.used, shown=percent(b.used))
     if b.constraint == "budget":
         return num(b.used, shown=f"{money(b.used)} of {money(b.limit)}")

@@ -149,6 +149,9 @@ def _binding_row(found: list[Binding], n_periods: int) -> list[str]:
     when = "every period" if len(periods) == n_periods else ", ".join(periods)
     if first.constraint == "origin_share":
         return ["origin share", f"{first.id} at its {percent(first.limit, 0)} cap in {when}"]
+    if first.constraint == "origin_share_target":
+        target = percent(first.limit, 0)
+        return ["share target", f"{first.id} at or above its {target} target in {when} (soft cap)"]
     if first.constraint == "budget":
         return ["budget", f"spent to its limit in {when}"]
     return ["licence", f"{first.id} used up: {kg(first.used)} of {kg(first.limit)} kg"]

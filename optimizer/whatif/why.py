@@ -203,6 +203,13 @@ def _binding_texts(found: list[dict[str, Any]], ex: dict[str, Any]) -> list[str]
                 ratio = f"{cap / (1 - cap):.2f}".rstrip("0").rstrip(".")
                 text += f"; each kg of other supply lost takes {ratio} kg of {id_} with it"
             texts.append(text)
+        elif kind == "origin_share_target":
+            target = f"{100 * rows[0]['limit']:.0f} %"
+            texts.append(
+                f"origin share target: {id_} at or above its {target} target in "
+                f"{_periods(rows)}; a soft cap, paid per kg above it, so it ties no other "
+                f"supply to {id_}"
+            )
         elif kind == "budget":
             texts.append(f"budget: spent to its limit in {_periods(rows)}")
         else:

@@ -13,7 +13,7 @@ from optimizer.scenario.loading import load_scenario
 from optimizer.scenario.parsing import parse_scenario
 from optimizer.solve import solve
 from optimizer.whatif.shocks import SpecError
-from optimizer.whatif.why import why
+from optimizer.whatif.why import format_why, why
 from tests.paths import INSTANCES
 from tests.tiny import demand, plant, scenario, supplier
 
@@ -148,3 +148,16 @@ def test_why_table_rounds_the_solver_s_round_off_away(capsys, tmp_path):
     assert re.search(r"shortage +0 kg +0 kg +0 kg", out)
     assert "e-" not in out and "−0" not in out
     assert "the shortage does not change" in out
+
+
+def test_a_soft_cap_is_named_a_target_and_amplifies_nothing() -> None:
+    """With a penalty, China's 80 % cap is a target the plan passes (89-99 %): losing
+    jp_ndfeb costs its own 150 t of supply, not 654 t as under the hard cap."""
+    document = json.loads((INSTANCES / "india-2025-baseline.json").read_text(encoding="utf-8"))
+    document["policy"]["origin_share_penalty"] = {"CN": 20.0}
+    result = why(document, supplier="jp_ndfeb")
+    kinds = {b["constraint"] for b in result["binding"]["without"]}
+    assert "origin_share_target" in kinds and "origin_share" not in kinds
+    assert result["loss_exceeds_supply"] is False
+    text = format_why(result)
+    assert "soft cap" in text and "kg of CN with it" not in text

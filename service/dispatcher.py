@@ -268,8 +268,13 @@ class Dispatcher:
         if not lost:
             return
         self._outcomes.update(self._executor.finished())  # ended and stored just now
+        # A worker stores its plan before the dispatcher hears that it finished: such an
+        # item left `running` under this node's lease and was not taken back.
+        ended = queries.ended_here(
+            self._db, [i for i in lost if i not in self._outcomes], self._node
+        )
         for item_id in lost:
-            if item_id in self._outcomes:
+            if item_id in self._outcomes or item_id in ended:
                 continue
             self._executor.cancel(item_id)
             log_event(log, "job.item_lease_lost", logging.WARNING, **self._item_ids(item_id))

@@ -204,6 +204,20 @@ def job_items_of(db: Database, tenant_id: int, job_id: str) -> list[ItemView] | 
         return [ItemView(*row) for row in conn.execute(query)]
 
 
+def ended_here(db: Database, item_ids: list[int], node: str) -> set[int]:
+    """Those of the given items that this node's own workers have already finished (a
+    plan stored under its lease): the worker stores before the dispatcher hears of it."""
+    if not item_ids:
+        return set()
+    query = select(job_items.c.id).where(
+        job_items.c.id.in_(item_ids),
+        job_items.c.state != ItemState.RUNNING,
+        job_items.c.leased_by == node,
+    )
+    with db.read() as conn:
+        return {int(r.id) for r in conn.execute(query)}
+
+
 def cancelled_among(db: Database, item_ids: list[int]) -> set[int]:
     """Those of the given items whose job was cancelled."""
     if not item_ids:

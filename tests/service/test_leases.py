@@ -148,3 +148,14 @@ def test_nodes_claiming_at_once_take_different_items(db: Database) -> None:
     leased = {row.id: row.leased_by for row in rows(db)}
     assert all(leased[i] == name for name, got in claimed.items() for i in got)
     assert {row.attempts for row in rows(db)} == {1}
+
+
+def test_an_item_its_own_worker_stored_is_not_taken_for_a_lost_lease(db: Database) -> None:
+    """The worker stores its plan before the dispatcher hears it finished; a renewal in
+    between no longer holds the item, but the item ended here and was not taken back."""
+    submitted(db, 2)
+    done, running = store.claim_items(db, 2, "node-a", lease_s=30)
+    assert store.record_plan(db, done.id, PLAN, node="node-a")
+    assert store.renew_leases(db, [done.id, running.id], "node-a", lease_s=30) == {running.id}
+    assert queries.ended_here(db, [done.id, running.id], "node-a") == {done.id}
+    assert queries.ended_here(db, [done.id], "node-b") == set()

@@ -6,7 +6,16 @@ origin-share cap, a supplier-share cap and a budget) scaled up in suppliers and 
 until the LP has the requested number of non-zeros. No binaries: the benchmark measures
 the work around an LP solve.
 
+With `--rules` the same scenario also gets the sourcing rules of MODEL.md §7, drawn from
+a random stream of their own (so the scenario underneath is the one without them):
+all-units discounts on about a third of the supplier offers (one to three brackets each),
+qualification on about a tenth of the suppliers outside China, `max_suppliers` on two
+products, `min_service` on three sectors and a soft China cap (`origin_share_penalty`).
+That makes a MILP with binaries y (one per bracket and period of a discounted offer),
+u (one per offer of a capped product) and qual (one per period of a pending supplier).
+
     python bench/generator.py --suppliers 3000 --periods 24 --seed 1 > big.json
+    python bench/generator.py --suppliers 600 --periods 12 --rules > rules.json
 """
 
 from __future__ import annotations
@@ -37,7 +46,9 @@ PRODUCTS = [("ndfeb_n42", 24.0), ("ndfeb_n52", 31.0), ("ndfeb_sh", 52.0), ("ndfe
             ("ndfeb_eh", 78.0), ("smco", 120.0)]  # fmt: skip
 
 
-def generate(suppliers: int, periods: int, seed: int, plants: int = 12) -> dict[str, Any]:
+def generate(
+    suppliers: int, periods: int, seed: int, plants: int = 12, rules: bool = False
+) -> dict[str, Any]:
     rng = np.random.default_rng(seed)
     labels = [f"{2026 + t // 12}-M{t % 12 + 1:02d}" for t in range(periods)]
     origin_of = rng.choice(
@@ -61,7 +72,55 @@ def generate(suppliers: int, periods: int, seed: int, plants: int = 12) -> dict[
     doc["licences"] = _licences(rng, doc["suppliers"])
     doc["demand"] = _demand(rng, suppliers, labels)
     doc["policy"] = {"max_origin_share": {"CN": 0.7}}
+    if rules:
+        add_rules(doc, seed)
     return doc
+
+
+# §7 rules: the capped products and their most suppliers (as a share of their offerers),
+# the sectors with a service level, and the penalty per kg above the China cap.
+MAX_SUPPLIERS = {"ndfeb_uh": 0.3, "smco": 0.4}
+MIN_SERVICE = {"defence": 0.98, "auto_ev": 0.95, "wind": 0.9}
+CN_PENALTY = 4.0
+
+
+def add_rules(doc: dict[str, Any], seed: int) -> None:
+    """Add MODEL.md §7's rules in place, from their own seeded stream."""
+    rng = np.random.default_rng([seed, 7])
+    for s in doc["suppliers"]:
+        mean_capacity = float(np.mean(s["capacity"]))
+        for o in s["offers"]:
+            if rng.random() < 0.35:
+                o["discounts"] = _discounts(rng, o["price"], mean_capacity)
+        if s["origin"] != "CN" and rng.random() < 0.1:
+            s["qualification"] = {
+                "cost": round(float(rng.uniform(2e4, 2e5)), 0),
+                "lead": int(rng.integers(1, 4)),
+            }
+    offerers = {p: 0 for p, _ in PRODUCTS}
+    for s in doc["suppliers"]:
+        for o in s["offers"]:
+            offerers[o["product"]] += 1
+    doc["policy"]["max_suppliers"] = {
+        p: max(1, int(share * offerers[p])) for p, share in MAX_SUPPLIERS.items()
+    }
+    doc["policy"]["origin_share_penalty"] = {"CN": CN_PENALTY}
+    for e in doc["sectors"]:
+        if e["id"] in MIN_SERVICE:
+            e["min_service"] = MIN_SERVICE[e["id"]]
+
+
+def _discounts(rng: np.random.Generator, price: float, capacity: float) -> list[dict[str, Any]]:
+    """One to three all-units brackets: min_kg a share of the supplier's mean capacity per
+    period (strictly increasing), each bracket 2-5 % cheaper than the one before."""
+    shares = np.sort(
+        rng.choice([0.15, 0.3, 0.5, 0.75], size=int(rng.integers(1, 4)), replace=False)
+    )
+    off = np.cumsum(rng.uniform(0.02, 0.05, len(shares)))
+    return [
+        {"min_kg": round(float(f * capacity), 1), "price": round(price * (1 - d), 2)}
+        for f, d in zip(shares, off, strict=True)
+    ]
 
 
 def _supplier(rng: np.random.Generator, i: int, origin: int, T: int) -> dict[str, Any]:
@@ -135,8 +194,9 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--suppliers", type=int, default=3000)
     ap.add_argument("--periods", type=int, default=24)
     ap.add_argument("--seed", type=int, default=1)
+    ap.add_argument("--rules", action="store_true", help="add the sourcing rules (MODEL.md §7)")
     args = ap.parse_args(argv)
-    json.dump(generate(args.suppliers, args.periods, args.seed), sys.stdout)
+    json.dump(generate(args.suppliers, args.periods, args.seed, rules=args.rules), sys.stdout)
     return 0
 
 

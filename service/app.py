@@ -26,7 +26,7 @@ from .limits import BodyLimit, BodyReadDeadline, shallow_body
 from .logging_setup import RequestLog, bind, configure_logging, log_event
 from .plan_cache import PlanCache
 from .response_headers import ResponseHeaders, route_methods
-from .routes import health, insight, jobs, pages, scenarios, solve
+from .routes import health, hedge, insight, jobs, pages, scenarios, solve
 from .routes.pages_common import install as install_pages
 from .settings import MiB, Settings, load_settings
 from .solve_shares import SolveShares
@@ -52,7 +52,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.settings = settings
     app.add_middleware(BodyLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(BodyReadDeadline, timeout_s=settings.body_read_timeout_s)
-    routers = (health.router, solve.router, scenarios.router, jobs.router, insight.router)
+    routers = (
+        health.router, solve.router, scenarios.router, jobs.router, insight.router, hedge.router
+    )  # fmt: skip
     routes = route_methods(routers)
     # outside BodyLimit: a request without a valid key has nothing of its body read
     app.add_middleware(KeyCheck, routes=[pattern for pattern, _ in routes])
@@ -61,7 +63,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.add_middleware(RequestLog)  # outermost: it times and tags everything inside
     install_handlers(app)
     app.include_router(health.router)
-    for router in (solve.router, scenarios.router, jobs.router, insight.router):
+    for router in (solve.router, scenarios.router, jobs.router, insight.router, hedge.router):
         app.include_router(router, dependencies=[Depends(_log_tenant), Depends(shallow_body)])
     app.include_router(pages.router)  # the web workspace at /
     install_pages(app)

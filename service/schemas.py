@@ -6,6 +6,7 @@ each response model states exactly what the route sends.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Annotated, Any, Literal, Self
@@ -22,7 +23,17 @@ from pydantic import (
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
-from .solving import Plan, PlanStatus, SolverLimits
+from .solving import (
+    Contract,
+    Delivery,
+    Plan,
+    PlanStatus,
+    PlantBuilt,
+    Production,
+    SolverLimits,
+    Terms,
+)
+from .solving import HedgeSchema as HedgeModel  # its JSON schema only
 from .solving import ScenarioSchema as ScenarioModel  # its JSON schema only
 from .tables import ItemState, JobState
 
@@ -44,16 +55,39 @@ class DocumentedAs:
     optimizer checks the document itself, naming every problem with its pointer."""
 
     model: type[BaseModel]
+    edit: Callable[[JsonSchemaValue], None] | None = None  # applied to the model's schema
 
     def __get_pydantic_json_schema__(
         self, _schema: CoreSchema, handler: GetJsonSchemaHandler
     ) -> JsonSchemaValue:
-        return handler(self.model.__pydantic_core_schema__)
+        schema = handler(self.model.__pydantic_core_schema__)
+        if self.edit is not None:
+            self.edit(handler.resolve_ref_schema(schema))
+        return schema
 
 
 # A scenario document, MODEL.md §1. The schema states its shape; references between ids,
 # per-period list lengths and the server's size caps are checked on top (422).
 Scenario = Annotated[dict[str, Any], DocumentedAs(ScenarioModel)]
+
+
+# A hedge document, MODEL.md §6: the base scenario inline, the outcomes (listed, or a
+# sample), reveal, risk. The rules tying outcomes to base and the server's size caps
+# (summed over the outcomes) are checked on top (422).
+def _outcome_count_in_words(schema: JsonSchemaValue) -> None:
+    """The listed outcomes' maximum said in words rather than as `maxItems`: a list longer
+    than that is larger than a body the server reads (413 before any rule is looked at),
+    which a schema's reader would take for accepting it; it is still refused (422)."""
+    outcomes = schema["properties"]["outcomes"]
+    for branch in outcomes.get("oneOf", outcomes.get("anyOf", [])):
+        most = branch.pop("maxItems", None) if branch.get("type") == "array" else None
+        if most is not None:
+            outcomes["description"] = (
+                f"The outcomes: a list of at most {most:,} (422 beyond), or a sample."
+            )
+
+
+Hedge = Annotated[dict[str, Any], DocumentedAs(HedgeModel, _outcome_count_in_words)]
 
 
 class Strict(BaseModel):
@@ -319,3 +353,102 @@ class FrontierList(BaseModel):
     origin: str
     points: list[FrontierPoint] = Field(description="The non-dominated points, by share.")
     evaluated: list[FrontierPoint] = Field(description="Every cap with a plan.")
+
+
+# --- the hedged plan of MODEL.md §6 (optimizer.whatif.hedge_values) ----------------------
+# Keys whose value is absent are left out, as in a plan: `message` (no solution), `sample`
+# (outcomes drawn from a sample), and all but status, message, objective, name and
+# timings when the hedge could not be solved at all (status `error`).
+
+
+class HedgeRisk(BaseModel):
+    alpha: float = Field(description="CVaR's level: the worst (1 - alpha) of the probability.")
+    weight: float = Field(description="The objective's weight on CVaR (the rest on the mean).")
+
+
+class HereAndNow(BaseModel):
+    """The decisions shared by every outcome: deliveries and production before reveal,
+    contracts and plants built over the horizon."""
+
+    deliveries: list[Delivery]
+    production: list[Production]
+    contracts: list[Contract]
+    plants_built: list[PlantBuilt]
+
+
+class HedgeOutcome(BaseModel):
+    name: str
+    probability: float
+    objective: float | None = Field(description="This outcome's cost under the hedged plan.")
+    terms: Terms | None
+    shortage_kg: float
+    levels: dict[str, JsonValue] | None = Field(
+        None, description="A sampled outcome's draw, by axis."
+    )
+    plan: dict[str, Any] | None = Field(
+        None,
+        description="With outcome_plans: the outcome's plan tables (a plan less its status, "
+        "objective and terms).",
+    )
+
+
+class HedgeSample(BaseModel):
+    n: int
+    seed: int
+
+
+class HedgeTimings(BaseModel):
+    build_s: float | None = None
+    solve_s: float | None = None
+    values_s: float | None = Field(None, description="Solving what prices the plan.")
+    total_s: float
+
+
+class HedgeModelSize(BaseModel):
+    """The extensive form handed to HiGHS."""
+
+    outcomes: int
+    columns: int
+    rows: int
+    nonzeros: int
+    integer_columns: int
+    mip: bool
+
+
+class HedgedPlan(BaseModel):
+    """One plan whose decisions before `reveal` hold in every outcome (MODEL.md §6), priced
+    against knowing the outcome in advance (EVPI) and against planning for base alone
+    (value of hedging)."""
+
+    status: PlanStatus
+    name: str
+    objective: float | None = Field(
+        description="(1 - weight) * expected_cost + weight * cvar; null without a solution."
+    )
+    message: str | None = Field(None, description="Why there is no solution, in words.")
+    currency: str | None = None
+    reveal: str | None = Field(None, description="The first period whose decisions may differ.")
+    risk: HedgeRisk | None = None
+    expected_cost: float | None = None
+    cvar: float | None = None
+    mip_gap: float | None = None
+    here_and_now: HereAndNow | None = None
+    outcomes: list[HedgeOutcome] | None = None
+    wait_and_see: float | None = Field(
+        None, description="The same risk measure of each outcome solved alone."
+    )
+    evpi: float | None = Field(None, description="objective - wait_and_see.")
+    value_of_hedging: float | None = Field(
+        None,
+        description="Base's own here-and-now decisions completed in every outcome, minus the "
+        "objective; null when they cannot be completed in one.",
+    )
+    value_of_hedging_infeasible_outcome: str | None = Field(
+        None, description="The first outcome base's own plan cannot be completed in."
+    )
+    premium: float | None = Field(
+        None, description="Base completed with the hedge's decisions, minus base alone."
+    )
+    sample: HedgeSample | None = None
+    timings: HedgeTimings
+    model: HedgeModelSize | None = None

@@ -15,7 +15,15 @@ from typing import Any
 
 from optimizer.errors import Problem, ScenarioError, pointer
 from optimizer.model.plan import empty_plan
-from optimizer.model.plan_types import TERMS, Plan
+from optimizer.model.plan_types import (
+    TERMS,
+    Contract,
+    Delivery,
+    Plan,
+    PlantBuilt,
+    Production,
+    Terms,
+)
 from optimizer.model.size_bounds import size_bounds
 from optimizer.model.status import PlanStatus
 from optimizer.options import SolveOptions, SolverLimits
@@ -26,6 +34,9 @@ from optimizer.scenario.schema import Scenario as ScenarioSchema
 from optimizer.solve import solve
 from optimizer.spreadsheet_text import inert
 from optimizer.whatif.frontier import default_caps, frontier_point, non_dominated
+from optimizer.whatif.hedge_document import MAX_OUTCOMES, parse_hedge
+from optimizer.whatif.hedge_document import HedgeSpec as HedgeSchema
+from optimizer.whatif.hedge_values import hedged_plan
 from optimizer.whatif.shocks import OriginShareShock, SpecError, apply_shocks, parse_shocks
 from optimizer.whatif.sweep import (
     base_document,
@@ -44,6 +55,8 @@ __all__ = [
     "frontier_of", "job_report", "PlanStatus", "ScenarioSchema", "Plan", "TERMS", "SolverLimits", "SURROGATE_RULE", "inert",
     "read_upload", "template_workbook", "plan_charts", "plan_report", "TERM_LABELS", "signed_term",
     "variant_document", "job_charts", "BASE_MEMBER", "FRONTIER_NAME", "read_spec_text",
+    "HedgeSchema", "check_hedge", "check_hedge_size", "hedge_checked", "hedge_change",
+    "run_hedge", "validate_hedge", "Delivery", "Production", "Contract", "PlantBuilt", "Terms",
 ]  # fmt: skip
 
 
@@ -224,12 +237,131 @@ def run_member(
 ) -> dict[str, Any]:
     """`run_solve` of a member's scenario, made here in the solver process; a member
     the scenario rules refuse (a shock pushing an amount past its bound, say) gets a
-    plan with status `error` and the rules it breaks."""
+    plan with status `error` and the rules it breaks. A hedge job's one item is
+    `base` a hedge document and `change` {"hedge": {...}} (`hedge_change`): it is
+    solved as one hedged plan (`run_hedge`)."""
+    if HEDGE_CHANGE in change:
+        return run_hedge(base, options, **change[HEDGE_CHANGE])
     try:
         document = member_document(base, change)
     except (SpecError, ScenarioError) as exc:
         return empty_plan(PlanStatus.ERROR, f"scenario rejected: {exc}")
     return run_solve(document, options)
+
+
+# --- hedged plans (MODEL.md §6): `POST /v1/hedge` and the hedge job ------------------------
+HEDGE_CHANGE = "hedge"  # a hedge job item's change: {"hedge": run_hedge's keyword arguments}
+BASE_PATH_RULE = (
+    "a path is read only by `magnets hedge`, beside the hedge file; give the base "
+    "scenario document inline"
+)
+
+
+def check_hedge_size(document: Any, limits: SizeLimits) -> None:
+    """Refuse a hedge too large to build (ScenarioError), counted on the raw document
+    before anything is parsed or built (see hedge_size_problems)."""
+    problems = hedge_size_problems(document, limits)
+    if problems:
+        raise ScenarioError(problems)
+
+
+def hedge_size_problems(document: Any, limits: SizeLimits) -> list[Problem]:
+    """The base and each outcome given as a whole scenario against the scenario caps
+    (pointers under /base and /outcomes/<i>/scenario); then, as the extensive form holds
+    one block per outcome, each the size of that outcome's document (base's, for one
+    given as shocks or drawn from a sample), every cap against the sum over the outcomes
+    (pointer /outcomes). A `base` given as a path is refused: the service reads no files."""
+    if not isinstance(document, dict):
+        return []  # the schema check names this one
+    base = document.get("base")
+    if isinstance(base, str):
+        return [Problem("/base", base, BASE_PATH_RULE)]
+    problems = [_under("/base", p) for p in size_problems(base, limits)]
+    blocks: list[tuple[Any, int]] = []  # (document, outcome blocks of its size)
+    outcomes = document.get("outcomes")
+    if isinstance(outcomes, list):
+        shocked = 0
+        for i, item in enumerate(outcomes):
+            scenario = item.get("scenario") if isinstance(item, dict) else None
+            if isinstance(scenario, dict):
+                where = pointer("outcomes", i, "scenario")
+                problems += [_under(where, p) for p in size_problems(scenario, limits)]
+                blocks.append((scenario, 1))
+            else:
+                shocked += 1
+        blocks.append((base, shocked))
+    elif isinstance(outcomes, dict):
+        blocks.append((base, _sample_size(outcomes)))
+    if problems:
+        return problems
+    count = sum(n for _, n in blocks)
+    totals: dict[tuple[str, int], int] = {}
+    for block, n in blocks:
+        for _, size, cap, what in _size_checks(block, limits) if n else []:
+            totals[what, cap] = totals.get((what, cap), 0) + size * n
+    return [
+        Problem(
+            "/outcomes",
+            total,
+            f"hedge too large for this service: {what} summed over its {count:,} outcomes "
+            f"(the hedged model holds one block per outcome) at most {cap:,}",
+        )
+        for (what, cap), total in totals.items()
+        if total > cap
+    ]
+
+
+def _sample_size(outcomes: dict[str, Any]) -> int:
+    """The outcomes a sample draws (n), as far as the schema will allow it."""
+    sample = outcomes.get("sample")
+    n = sample.get("n") if isinstance(sample, dict) else None
+    return min(max(n, 0), MAX_OUTCOMES) if isinstance(n, int) and not isinstance(n, bool) else 0
+
+
+def check_hedge(document: Any, limits: SizeLimits) -> str:
+    """Refuse an oversized, invalid or unstorable hedge document (ScenarioError, every
+    problem); return the hedged plan's name. What a hedge job is checked with."""
+    check_hedge_size(document, limits)
+    name = parse_hedge(document).name
+    problems = unstorable(document) if "\\u0000" in json.dumps(document) else []
+    if problems:
+        raise ScenarioError(problems)
+    return name
+
+
+def validate_hedge(document: Any) -> None:
+    """ScenarioError naming every problem of a hedge document whose size was checked.
+    Run in a solver process: a sample's outcomes are each drawn and checked."""
+    parse_hedge(document)
+
+
+def hedge_checked(
+    document: Any, options: SolveOptions, outcome_plans: bool = False
+) -> tuple[str | None, bytes]:
+    """The hedged plan's status and the plan as JSON, for a hedge document whose size was
+    checked (an invalid one raises ScenarioError), read and solved in the solver process
+    as `solve_checked` does a scenario."""
+    plan = json_safe(hedged_plan(parse_hedge(document), options, outcome_plans))
+    text = json.dumps(plan, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
+    return plan.get("status"), text.encode("utf-8")
+
+
+def hedge_change(outcome_plans: bool = False) -> dict[str, Any]:
+    """The change that makes a job item of a hedge document (see run_member)."""
+    return {HEDGE_CHANGE: {"outcome_plans": outcome_plans}}
+
+
+def run_hedge(document: Any, options: SolveOptions, outcome_plans: bool = False) -> dict[str, Any]:
+    """A hedge job item's plan: the hedged plan of MODEL.md §6, JSON-safe; every outcome
+    is a plan, never an exception."""
+    try:
+        hedge = parse_hedge(document)
+    except ScenarioError as exc:  # checked on submission; reachable only if the rules changed
+        name = document.get("name") if isinstance(document, dict) else None
+        return {"status": str(PlanStatus.ERROR), "message": f"hedge rejected: {exc}",
+                "objective": None, "name": str(name or ""), "timings": {"total_s": 0.0}}  # fmt: skip
+    plan: dict[str, Any] = json_safe(hedged_plan(hedge, options, outcome_plans))
+    return plan
 
 
 def job_statistics(plans: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
@@ -239,13 +371,22 @@ def job_statistics(plans: list[tuple[str, dict[str, Any]]]) -> dict[str, Any]:
         {
             "status": plan["status"],
             "objective": plan["objective"],
-            "shortage_kg": shortage_by_sector(plan) if plan["objective"] is not None else None,
+            "shortage_kg": (
+                shortage_by_sector({"shortages": plan.get("shortages", [])})
+                if plan["objective"] is not None
+                else None
+            ),
         }
         for name, plan in plans
         if name != BASE_MEMBER
     ]
+    # a hedged plan has no tables of its own (its outcomes do): its cost counts, no sector
     sectors = sorted(
-        {r["sector"] for _, plan in plans for r in plan["consumption"] + plan["shortages"]}
+        {
+            r["sector"]
+            for _, plan in plans
+            for r in plan.get("consumption", []) + plan.get("shortages", [])
+        }
     )
     result: dict[str, Any] = json_safe(statistics(rows, tuple(sectors)))
     return result
@@ -270,6 +411,15 @@ def job_report(plans: list[tuple[str, dict[str, Any]]]) -> str:
 
 def size_problems(document: Any, limits: SizeLimits) -> list[Problem]:
     """Counted on the raw document, before any model is built."""
+    return [
+        Problem(where, size, f"scenario too large for this service: {what} at most {cap:,}")
+        for where, size, cap, what in _size_checks(document, limits)
+        if size > cap
+    ]
+
+
+def _size_checks(document: Any, limits: SizeLimits) -> list[tuple[str, int, int, str]]:
+    """(pointer, size, cap, what it counts) of each of the document's size caps."""
     if not isinstance(document, dict):
         return []  # the schema check names this one
     periods = _count(document, "periods")
@@ -281,11 +431,7 @@ def size_problems(document: Any, limits: SizeLimits) -> list[Problem]:
         ("/demand", _count(document, "demand"), limits.demand_rows, "demand rows"),
     ]  # fmt: skip
     checks += [(b.pointer, b.cells, limits.model_cells, b.what) for b in size_bounds(document)]
-    return [
-        Problem(where, size, f"scenario too large for this service: {what} at most {cap:,}")
-        for where, size, cap, what in checks
-        if size > cap
-    ]
+    return checks
 
 
 def _count(document: dict[str, Any], key: str) -> int:

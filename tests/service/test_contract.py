@@ -55,13 +55,15 @@ SHIPPED = {
 }  # fmt: skip
 # A body that fits the scenario schema may still break rules no JSON schema can state
 # (references between a scenario's ids, per-period list lengths, the server's size
-# caps; for jobs and /v1/why, the stored scenario an id names), so 422 is a correct
+# caps; for jobs and /v1/why, the stored scenario an id names; for /v1/hedge, every
+# outcome holding base's ids and the caps summed over the outcomes), so 422 is a correct
 # answer to "valid" generated data on these, and only these (docs/service-notes.md).
 SCHEMA_IS_NOT_ALL = {
     ("POST", "/v1/solve"),
     ("POST", "/v1/scenarios"),
     ("POST", "/v1/jobs"),
     ("POST", "/v1/why"),
+    ("POST", "/v1/hedge"),
 }
 ALL_BUT_ACCEPTANCE = [c for c in ALL_CHECKS if c.__name__ != "positive_data_acceptance"]
 
@@ -149,6 +151,15 @@ def _short(name: str) -> dict[str, Any]:
     return document
 
 
+def _hedge(name: str) -> dict[str, Any]:
+    """c0 hedged against cn1 stopping in P2, decided from P1."""
+    stop = {"kind": "capacity", "supplier": ["cn1"], "factor": 0, "periods": ["P2"]}
+    return {"name": name, "base": c0(), "reveal": "P2", "outcomes": [
+        {"name": "as is", "probability": 0.6, "shocks": []},
+        {"name": "cn1 stops", "probability": 0.4, "shocks": [stop]},
+    ]}  # fmt: skip
+
+
 def _infeasible(name: str) -> dict[str, Any]:
     document = c0(name)
     document["products"][0]["min_inventory"] = 1e6  # a safety stock no supply can reach
@@ -174,6 +185,8 @@ KNOWN: list[tuple[str, str, dict[str, Any], Any, str | None]] = [
     ("POST", "/v1/solve", {}, _infeasible("infeasible"), None),
     ("POST", "/v1/solve", {"validate_only": True}, c0(), None),
     ("POST", "/v1/scenarios", {}, c0(), None),
+    ("POST", "/v1/hedge", {}, _hedge("hedge"), None),
+    ("POST", "/v1/hedge", {"outcome_plans": True}, _hedge("hedge"), None),
     ("POST", "/v1/jobs", {}, {"scenario_ids": ["{scenario_id}"]}, None),
     ("GET", "/v1/scenarios", {}, None, None),
     ("GET", "/v1/scenarios/{scenario_id}", {}, None, None),

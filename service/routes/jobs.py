@@ -277,7 +277,9 @@ def _checked(documents: list[dict[str, Any]], settings: Settings) -> list[tuple[
 
 
 def _stored(ids: list[str], tenant: int, db: Database) -> list[tuple[str, Any]]:
-    documents = queries.scenario_documents(db, tenant, ids)
+    # an id holding NUL names no scenario (ids are made by the service), and PostgreSQL's
+    # text cannot hold it even in a query
+    documents = queries.scenario_documents(db, tenant, [x for x in ids if "\0" not in x])
     missing = [
         Problem(f"/scenario_ids/{i}", x, "no such scenario")
         for i, x in enumerate(ids)

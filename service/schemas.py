@@ -121,7 +121,7 @@ class FrontierCreate(Strict):
     steps: int = Field(11, ge=1, le=101, description="Caps from 1.0 down to 0, evenly spaced.")
 
 
-JOB_SOURCES = ("scenarios", "scenario_ids", "sweep", "frontier")
+JOB_SOURCES = ("scenarios", "scenario_ids", "sweep", "frontier", "hedge")
 
 
 class JobCreate(Strict):
@@ -140,6 +140,11 @@ class JobCreate(Strict):
     )
     frontier: FrontierCreate | None = Field(
         None, description="One scenario per cap on the origin's share of supply."
+    )
+    hedge: Hedge | None = Field(
+        None,
+        description="A hedge document (as `POST /v1/hedge` takes, the base scenario inline): "
+        "one item, named after it, whose plan is the hedged plan.",
     )
     options: JobOptions = Field(default_factory=JobOptions)
 
@@ -273,7 +278,10 @@ class JobList(BaseModel):
 class PlanItem(BaseModel):
     scenario: str
     state: ItemState
-    plan: Plan | None = Field(description="Null until solved, and for failed or cancelled items.")
+    plan: Plan | HedgedPlan | None = Field(
+        description="Null until solved, and for failed or cancelled items; a hedge job's "
+        "one item holds the hedged plan."
+    )
     error: str | None
 
 

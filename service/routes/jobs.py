@@ -29,9 +29,12 @@ from ..settings import Settings
 from ..solving import (
     Problem,
     ScenarioError,
+    SizeLimits,
     check,
+    check_hedge,
     frontier_members,
     frontier_of,
+    hedge_change,
     job_report,
     job_statistics,
     sweep_members,
@@ -238,7 +241,9 @@ def _submit(
 def _items(body: JobCreate, tenant: int, db: Database, settings: Settings) -> list[tuple[str, Any]]:
     """(name, document or store.Member) per scenario, or RequestProblems naming every bad
     one. A sweep or a frontier is checked here on its base document and stored as that
-    document plus each member's shocks: the solver process makes each member's scenario."""
+    document plus each member's shocks: the solver process makes each member's scenario.
+    A hedge is checked whole (size caps summed over its outcomes, then its rules) and is
+    one item, the hedge document with `hedge_change()`: solved as one hedged plan."""
     members: list[tuple[str, Any]] = []
     field = "scenarios" if body.scenarios is not None else "scenario_ids"
     limits = size_limits(settings)
@@ -251,6 +256,10 @@ def _items(body: JobCreate, tenant: int, db: Database, settings: Settings) -> li
         field = "frontier"
         base, changes = frontier_members(request.scenario, request.origin, request.steps, limits)
         members = [(name, store.Member(base, change)) for name, change in changes]
+    elif body.hedge is not None:  # one item: its plan is the hedged plan
+        field = "hedge"
+        name = _hedge_name(body.hedge, limits)
+        members = [(name, store.Member(body.hedge, hedge_change()))]
     count = len(body.scenarios or body.scenario_ids or members)
     if count > settings.max_job_scenarios:
         rule = f"at most {settings.max_job_scenarios} scenarios in one job"
@@ -260,6 +269,16 @@ def _items(body: JobCreate, tenant: int, db: Database, settings: Settings) -> li
     if body.scenario_ids is not None:
         return _stored(body.scenario_ids, tenant, db)
     return members
+
+
+def _hedge_name(document: dict[str, Any], limits: SizeLimits) -> str:
+    """The hedged plan's name, or RequestProblems (pointers under /hedge)."""
+    try:
+        return check_hedge(document, limits)
+    except ScenarioError as exc:
+        raise RequestProblems(
+            [Problem(f"/hedge{p.pointer}", p.value, p.rule) for p in exc.problems]
+        ) from None
 
 
 def _checked(documents: list[dict[str, Any]], settings: Settings) -> list[tuple[str, Any]]:

@@ -15,7 +15,7 @@ import httpx
 import pytest
 
 from tests.paths import CONFORMANCE, conformance
-from tests.service.conftest import Service, running_service
+from tests.service.conftest import Service, running_service, wait_for_job
 from tests.service.scenarios import slow_lp
 
 VALUES = ("objective", "wait_and_see", "evpi", "value_of_hedging")
@@ -137,3 +137,40 @@ def test_a_tenant_over_its_share_gets_429_and_another_is_served(one_share: Servi
     assert over.headers["Retry-After"] == "1"
     assert other.status_code == 200 and other.json()["status"] == "optimal"
     assert held[0].status_code == 200
+
+
+def test_a_hedge_job_completes_with_one_item_holding_the_hedged_plan(
+    alpha: httpx.Client,
+) -> None:
+    name = "h1_tiny_prebuy.json"
+    answer = alpha.post("/v1/jobs", json={"hedge": hedge(name), "options": {"time_limit": 10}})
+    assert answer.status_code == 202, answer.text
+    job = wait_for_job(alpha, answer.json()["id"], ("completed", "failed"))
+    assert job["state"] == "completed" and (job["solved"], job["total"]) == (1, 1), job
+    (item,) = alpha.get(f"/v1/jobs/{job['id']}/plans").json()["items"]
+    assert item["scenario"] == hedge(name)["name"] and item["state"] == "solved"
+    plan = item["plan"]
+    want = answers()["hedges"][name]
+    assert plan["status"] == want["status"] and "here_and_now" in plan
+    for key in VALUES:
+        assert _close(plan[key], want[key]), (key, plan[key], want[key])
+    summary = alpha.get(f"/v1/jobs/{job['id']}/summary").json()
+    (row,) = summary["items"]
+    assert row["scenario"] == hedge(name)["name"] and row["status"] == "optimal"
+    assert _close(row["objective"], want["objective"])
+    statistics = alpha.get(f"/v1/jobs/{job['id']}/statistics")
+    assert statistics.status_code == 200, statistics.text
+    assert _close(statistics.json()["total_cost"]["mean"], want["objective"])
+    assert alpha.get(f"/v1/jobs/{job['id']}/report").status_code == 200
+
+
+def test_a_hedge_job_is_checked_on_submission(alpha: httpx.Client) -> None:
+    document = hedge()
+    document["reveal"] = "Q9"
+    answer = alpha.post("/v1/jobs", json={"hedge": document})
+    assert answer.status_code == 422, answer.text
+    assert {e["pointer"] for e in answer.json()["errors"]} == {"/hedge/reveal"}
+    path = alpha.post("/v1/jobs", json={"hedge": {**hedge(), "base": "base.json"}})
+    assert path.status_code == 422 and path.json()["errors"][0]["pointer"] == "/hedge/base"
+    both = alpha.post("/v1/jobs", json={"hedge": hedge(), "scenarios": [hedge()["base"]]})
+    assert both.status_code == 422, both.text

@@ -42,16 +42,32 @@ def to_csv(columns: list[str], rows: list[dict[str, Any]]) -> str:
 def _row(item: ItemView, shares: dict[str, float], origins: list[str]) -> dict[str, Any]:
     plan = item.plan or {}
     solved = plan.get("objective") is not None
-    terms = plan.get("terms") or {}
     row: dict[str, Any] = {
         "scenario": item.scenario,
         "status": plan.get("status", item.state),
         "objective": plan.get("objective"),
     }
-    row.update({term: terms.get(term) for term in TERMS})
-    row["shortage_kg"] = sum((r["kg"] for r in plan.get("shortages", [])), 0.0) if solved else None
+    if "outcomes" in plan:  # a hedged plan (MODEL.md §6): its outcomes weighed by probability
+        row.update(_expected(plan["outcomes"]) if solved else dict.fromkeys(TERMS))
+        row.setdefault("shortage_kg", None)
+    else:
+        terms = plan.get("terms") or {}
+        row.update({term: terms.get(term) for term in TERMS})
+        kg = (r["kg"] for r in plan.get("shortages", []))
+        row["shortage_kg"] = sum(kg, 0.0) if solved else None
     row.update({f"share_{o}": shares.get(o, 0.0) if solved else None for o in origins})
     return row
+
+
+def _expected(outcomes: list[dict[str, Any]]) -> dict[str, float]:
+    """Each term and the shortage as expected over a hedged plan's outcomes."""
+    expected = dict.fromkeys([*TERMS, "shortage_kg"], 0.0)
+    for outcome in outcomes:
+        weight = outcome["probability"]
+        for term in TERMS:
+            expected[term] += weight * (outcome.get("terms") or {}).get(term, 0.0)
+        expected["shortage_kg"] += weight * (outcome.get("shortage_kg") or 0.0)
+    return expected
 
 
 def _mean_shares(plan: dict[str, Any] | None) -> dict[str, float]:

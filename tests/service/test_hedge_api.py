@@ -158,6 +158,13 @@ def test_a_hedge_job_completes_with_one_item_holding_the_hedged_plan(
     (row,) = summary["items"]
     assert row["scenario"] == hedge(name)["name"] and row["status"] == "optimal"
     assert _close(row["objective"], want["objective"])
+    # terms and shortage as expected over the outcomes (weight 0: their sum is the objective)
+    weighed = sum(o["probability"] * o["shortage_kg"] for o in plan["outcomes"])
+    assert _close(row["shortage_kg"], weighed)
+    signed = sum(
+        -v if k == "subsidy" else v for k, v in row.items() if k in plan["outcomes"][0]["terms"]
+    )
+    assert _close(signed, plan["expected_cost"])
     statistics = alpha.get(f"/v1/jobs/{job['id']}/statistics")
     assert statistics.status_code == 200, statistics.text
     assert _close(statistics.json()["total_cost"]["mean"], want["objective"])

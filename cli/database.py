@@ -6,8 +6,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import shutil
-import subprocess
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -102,6 +100,9 @@ def sqlite_backup(db: Database, target: Path) -> None:
 
 def postgres_backup(db: Database, target: Path) -> None:
     """pg_dump of the schema holding the service's tables, in its custom format."""
+    import shutil  # here, not at the top: `magnets --help` and validate do without them
+    import subprocess
+
     pg_dump = shutil.which("pg_dump")
     if pg_dump is None:
         raise BackupError(

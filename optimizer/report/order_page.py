@@ -79,6 +79,12 @@ def _period_rows(p: PeriodOrders, cur: str) -> list[list[str]]:
          _money(s.build_cost, cur)]
         for s in p.plants
     ]  # fmt: skip
+    rows += [
+        [td(p.period), td("start qualifying"), td(q.supplier), td(""),
+         td(f"delivering from {q.ready}" if q.ready else ""), td(""), td(""),
+         _money(q.cost, cur)]
+        for q in p.qualifications
+    ]  # fmt: skip
     return rows
 
 

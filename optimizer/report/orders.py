@@ -63,16 +63,28 @@ class PlantStart:
 
 
 @dataclass(frozen=True)
+class QualificationStart:
+    """A supplier's approval started (MODEL.md §7): it may deliver `lead` periods later."""
+
+    supplier: str
+    cost: float | None  # None without the scenario
+    ready: str | None  # the first period it may deliver in; None: unknown or past the end
+
+
+@dataclass(frozen=True)
 class PeriodOrders:
     period: str
     purchases: tuple[Purchase, ...]
     making: tuple[Making, ...]
     contracts: tuple[Signing, ...]
     plants: tuple[PlantStart, ...]
+    qualifications: tuple[QualificationStart, ...] = ()
 
     @property
     def empty(self) -> bool:
-        return not (self.purchases or self.making or self.contracts or self.plants)
+        return not (
+            self.purchases or self.making or self.contracts or self.plants or self.qualifications
+        )
 
 
 @dataclass(frozen=True)
@@ -156,6 +168,10 @@ def _periods(plan: Mapping[str, Any], scenario: Scenario | None) -> tuple[Period
     for r in plan.get("plants_built") or ():
         cost, ready = _build(scenario, r["plant"], r["period"])
         starts[r["period"]].append(PlantStart(r["plant"], cost, ready))
+    approvals: dict[str, list[QualificationStart]] = defaultdict(list)
+    for r in plan.get("qualified") or ():
+        cost, ready = _qualification(scenario, r["supplier"], r["period"])
+        approvals[r["period"]].append(QualificationStart(r["supplier"], cost, ready))
     out = []
     for period in periods or [""]:
         out.append(
@@ -165,9 +181,24 @@ def _periods(plan: Mapping[str, Any], scenario: Scenario | None) -> tuple[Period
                 tuple(sorted(makes[period], key=lambda m: (m.plant, m.product))),
                 tuple(sorted(signs[period], key=lambda s: s.supplier)),
                 tuple(sorted(starts[period], key=lambda p: p.plant)),
+                tuple(sorted(approvals[period], key=lambda q: q.supplier)),
             )
         )
     return tuple(out)
+
+
+def _qualification(
+    scenario: Scenario | None, supplier: str, period: str
+) -> tuple[float | None, str | None]:
+    """A started approval's cost and the first period the supplier may deliver in."""
+    if scenario is None or period not in scenario.periods:
+        return None, None
+    for s in scenario.suppliers:
+        if s.id == supplier and s.qualification is not None:
+            at = scenario.periods.index(period) + s.qualification.lead
+            ready = scenario.periods[at] if at < len(scenario.periods) else None
+            return s.qualification.cost, ready
+    return None, None
 
 
 def _first_delivery(plan: Mapping[str, Any]) -> dict[str, str]:

@@ -155,6 +155,9 @@ def _write_orders(ws: Any, orders: OrderList, currency: str) -> None:
         rows += [[p.period, "start building", s.plant, None,
                   f"producing from {s.ready}" if s.ready else None, None, None, s.build_cost]
                  for s in p.plants]  # fmt: skip
+        rows += [[p.period, "start qualifying", q.supplier, None,
+                  f"delivering from {q.ready}" if q.ready else None, None, None, q.cost]
+                 for q in p.qualifications]  # fmt: skip
     formats = [None, None, None, None, None, KG, PRICE, MONEY]
     at = write_block(ws, 1, col, None, [*header, f"cost{unit}"], rows, formats)
     money = [("spend", orders.spend), ("shortage penalty (notional)", orders.penalty),

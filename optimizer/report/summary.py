@@ -83,8 +83,12 @@ def _order_lines(orders: OrderList, cur: str) -> list[str]:
             cost = "" if s.build_cost is None else money(s.build_cost, "")
             ready = f", producing from {s.ready}" if s.ready else ""
             rows.append(["", "build", s.plant, "", f"start plant{ready}", "", "", cost])
+        for q in p.qualifications:
+            cost = "" if q.cost is None else money(q.cost, "")
+            ready = f", delivering from {q.ready}" if q.ready else ""
+            rows.append(["", "qualify", q.supplier, "", f"start approval{ready}", "", "", cost])
     if not rows:
-        return ["Orders: nothing to buy, make, sign or build"]
+        return ["Orders: nothing to buy, make, sign, build or qualify"]
     right = [False] * 5 + [True] * 3
     head = "Orders by period (a period's line: what its orders cost, before any incentive)"
     return [head, *aligned([header, *rows], right)]
@@ -97,6 +101,7 @@ def _period_cost(p: PeriodOrders) -> float:
         + sum(m.cost or 0.0 for m in p.making)
         + sum(c.fixed_cost for c in p.contracts)
         + sum(s.build_cost or 0.0 for s in p.plants)
+        + sum(q.cost or 0.0 for q in p.qualifications)
     )
 
 

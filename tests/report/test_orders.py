@@ -50,7 +50,9 @@ def _grouped(plan: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
     """The plan's tables by period, computed here without the module under test."""
     origin = {s.id: s.origin or s.country for s in scenario.suppliers}
     country = {k.id: k.country for k in scenario.plants}
-    by: dict[str, Any] = defaultdict(lambda: {"buy": set(), "make": set(), "build": set()})
+    by: dict[str, Any] = defaultdict(
+        lambda: {"buy": set(), "make": set(), "build": set(), "qualify": set()}
+    )
     for r in plan["deliveries"]:
         by[r["period"]]["buy"].add(
             (r["supplier"], origin[r["supplier"]], r["product"], r["kg"], r["cost"])
@@ -59,6 +61,8 @@ def _grouped(plan: dict[str, Any], scenario: Scenario) -> dict[str, Any]:
         by[r["period"]]["make"].add((r["plant"], country[r["plant"]], r["product"], r["kg"]))
     for r in plan["plants_built"]:
         by[r["period"]]["build"].add(r["plant"])
+    for r in plan["qualified"]:
+        by[r["period"]]["qualify"].add(r["supplier"])
     return by
 
 
@@ -80,9 +84,28 @@ def test_the_order_list_is_the_plan_grouped_by_period(solved: Any, stem: str) ->
             "make"
         ]
         assert {s.plant for s in p.plants} == expected[p.period]["build"]
+        assert {q.supplier for q in p.qualifications} == expected[p.period]["qualify"]
         assert [b.supplier for b in p.purchases] == sorted(b.supplier for b in p.purchases)
     signed = [c.supplier for p in orders.periods for c in p.contracts]
     assert sorted(signed) == sorted(c["supplier"] for c in plan["contracts"])
+
+
+def test_a_qualification_started_is_an_order_with_its_cost_and_first_delivery(
+    solved: Any,
+) -> None:
+    found, plan = solved["india-2025-sourcing-rules"]
+    assert plan["qualified"], "the instance qualifies a supplier"
+    orders = order_list(plan, found)
+    assert orders is not None
+    started = {q.supplier: (p.period, q) for p in orders.periods for q in p.qualifications}
+    for row in plan["qualified"]:
+        period, q = started[row["supplier"]]
+        supplier = next(s for s in found.suppliers if s.id == row["supplier"])
+        assert supplier.qualification is not None
+        assert period == row["period"] and q.cost == supplier.qualification.cost
+        ready = found.periods.index(period) + supplier.qualification.lead
+        assert q.ready == (found.periods[ready] if ready < len(found.periods) else None)
+    assert "qualify" in format_summary(plan, found)
 
 
 @pytest.mark.parametrize("stem", SHIPPED)

@@ -27,6 +27,7 @@ from optimizer.model.plan_types import (
 from optimizer.model.size_bounds import size_bounds
 from optimizer.model.status import PlanStatus
 from optimizer.options import SolveOptions, SolverLimits
+from optimizer.report.explained import diagnosis_heading, diagnosis_lines, top_limits
 from optimizer.report.render import render_job_report, render_plan_report
 from optimizer.report.terms import TERM_LABELS, signed
 from optimizer.scenario.parsing import SURROGATE_RULE, decode, parse_scenario
@@ -54,7 +55,7 @@ __all__ = [
     "member_document", "job_statistics",
     "frontier_of", "job_report", "PlanStatus", "ScenarioSchema", "Plan", "TERMS", "SolverLimits", "SURROGATE_RULE", "inert",
     "read_upload", "template_workbook", "plan_charts", "plan_report", "TERM_LABELS", "signed_term",
-    "variant_document", "job_charts", "BASE_MEMBER", "FRONTIER_NAME", "read_spec_text",
+    "variant_document", "job_charts", "plan_insight", "plan_workbook", "BASE_MEMBER", "FRONTIER_NAME", "read_spec_text",
     "HedgeSchema", "check_hedge", "check_hedge_size", "hedge_checked", "hedge_change",
     "run_hedge", "validate_hedge", "Delivery", "Production", "Contract", "PlantBuilt", "Terms",
 ]  # fmt: skip
@@ -531,6 +532,38 @@ def plan_report(plan: dict[str, Any], document: Any) -> str:
         return render_plan_report(plan, document)
     except ValueError:  # as in plan_charts
         return render_plan_report(plan)
+
+
+def plan_insight(plan: dict[str, Any]) -> dict[str, Any]:
+    """The plan's explain in `magnets report`'s words (optimizer/report/explained.py):
+    "limits", the ten marginal values largest in size, each {"limit", "worth"}; and for
+    an infeasible plan "diagnosis", its heading and one sentence per conflicting limit.
+    Both empty for a plan solved without explain. Light: no solver process needed."""
+    currency = str(plan.get("currency") or "")
+    lines = diagnosis_lines(plan)
+    return {
+        "limits": [
+            {"limit": f"one more {v.what(currency)}", "worth": v.worth(currency)}
+            for v in top_limits(plan)
+        ],
+        "diagnosis": {"heading": diagnosis_heading(plan), "lines": lines} if lines else None,
+    }
+
+
+def plan_workbook(plan: dict[str, Any], document: Any) -> bytes:
+    """The plan as an Excel workbook (`magnets report`'s plan workbook: the summary with
+    the order list, one sheet per table), labelled by its scenario when that still reads.
+    Run in a solver process: the server never loads openpyxl."""
+    from optimizer.report.plan_workbook import write_plan_workbook
+
+    try:
+        scenario = parse_scenario(document) if document else None
+    except (ScenarioError, ValueError):  # as in plan_charts: the plan alone
+        scenario = None
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / f"plan{WORKBOOK_SUFFIX}"
+        write_plan_workbook(plan, path, scenario)
+        return path.read_bytes()
 
 
 def signed_term(term: str, amount: float) -> float:

@@ -86,10 +86,14 @@ def _serve(
 
 
 def solve_item(document: str, options: dict[str, Any], change: dict[str, Any] | None) -> Any:
-    """A job item's plan: its scenario (JSON text), or a member made from it by `change`."""
-    scenario, solve_options = json.loads(document), SolveOptions(**options)
+    """A job item's plan: its scenario (JSON text), or a member made from it by `change`.
+    A one-scenario item whose options hold `"explain": true` (the workspace's solve form
+    stores it) is solved with explain: marginal values, or an infeasible plan's diagnosis."""
+    limits = dict(options)
+    explain = bool(limits.pop("explain", False))
+    scenario, solve_options = json.loads(document), SolveOptions(**limits)
     if change is None:
-        return run_solve(scenario, solve_options)
+        return run_solve(scenario, solve_options, explain)
     return run_member(scenario, change, solve_options)
 
 

@@ -390,7 +390,8 @@ def solve(request: Request, visit: SignedIn, form: CheckedForm, scenario_id: str
         return _scenario_page(request, visit, row, 422, problems=problem_rows([problem]))
     except RequestProblems as exc:
         return _scenario_page(request, visit, row, 422, problems=problem_rows(exc.problems))
-    stored = {"time_limit": options.time_limit, "mip_gap": options.mip_gap}
+    # explain: the plan page shows the marginal values, or an infeasible plan's diagnosis
+    stored = {"time_limit": options.time_limit, "mip_gap": options.mip_gap, "explain": True}
     asked = hashlib.sha256(json.dumps([scenario_id, stored]).encode()).hexdigest()
     submission = store.JobSubmission(
         items=[(row["name"], row["document"])], options=stored,

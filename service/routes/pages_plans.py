@@ -6,6 +6,7 @@ comparison of plans in `pages_compare.py`.
     /jobs/{id}/plans/{n}/progress      the item's state as JSON, for the page's script
     /jobs/{id}/plans/{n}/plan.json     the plan (MODEL.md §4)
     /jobs/{id}/plans/{n}/report.html   the self-contained HTML report
+    /jobs/{id}/plans/{n}/plan.xlsx     the plan workbook (summary with orders, one sheet a table)
 """
 
 from __future__ import annotations
@@ -21,7 +22,15 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from .. import page_queries, queries
-from ..solving import TERM_LABELS, TERMS, plan_charts, plan_report, signed_term
+from ..solving import (
+    TERM_LABELS,
+    TERMS,
+    plan_charts,
+    plan_insight,
+    plan_report,
+    plan_workbook,
+    signed_term,
+)
 from ..tables import UNFINISHED_ITEM
 from ..workers import PoolBusy, PoolFull, SolvePool
 from .pages_common import NO_STORE, PageError, SignedIn, Visit, not_found, render
@@ -31,6 +40,7 @@ log = logging.getLogger("magnets.pages")
 router = APIRouter(include_in_schema=False)
 # the report page carries its own inline styles: it keeps the API's policy, not the pages'
 REPORT_PATH = "/jobs/{job_id}/plans/{position}/report.html"
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 CHART_CACHE = 16  # plans whose charts are kept drawn, per server process
 
 
@@ -110,6 +120,22 @@ async def report(request: Request, visit: SignedIn, job_id: str, position: str) 
     return Response(page, media_type="text/html; charset=utf-8", headers=headers)
 
 
+@router.get("/jobs/{job_id}/plans/{position}/plan.xlsx")
+async def workbook(request: Request, visit: SignedIn, job_id: str, position: str) -> Response:
+    """The plan workbook, written in a solver process (openpyxl stays out of the server)."""
+    item = _item(request, visit, job_id, position)
+    if item.plan is None:
+        raise not_found("plan")
+    pool: SolvePool = request.app.state.solve_pool
+    try:
+        document = await run_in_threadpool(_document, request, visit, item)
+        data = await pool.call(plan_workbook, item.plan, document or None)
+    except (PoolFull, PoolBusy):
+        raise PageError(503, "Busy", "The server is busy solving; try again shortly.") from None
+    headers = {"Content-Disposition": 'attachment; filename="plan.xlsx"', **NO_STORE}
+    return Response(data, media_type=XLSX, headers=headers)
+
+
 async def _charts(
     request: Request, item: page_queries.PlanItem, document: dict[str, Any]
 ) -> tuple[list[dict[str, str]], str]:
@@ -183,7 +209,38 @@ def plan_view(plan: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
             for r in plan.get("licences") or []
         ],
         "origin_shares": _shares(plan.get("origin_share") or [], periods),
+        **_consumption(plan.get("consumption") or [], document),
+        "contracts": [
+            {"supplier": r.get("supplier"), "origin": origin_of.get(r.get("supplier")) or "",
+             "fixed_cost": _amount(r.get("fixed_cost"))}
+            for r in plan.get("contracts") or []
+        ],
+        "plants_built": [
+            {"plant": r.get("plant"), "period": r.get("period")}
+            for r in plan.get("plants_built") or []
+        ],
+        "qualified": [
+            {"supplier": r.get("supplier"), "origin": origin_of.get(r.get("supplier")) or "",
+             "period": r.get("period")}
+            for r in plan.get("qualified") or []
+        ],
+        "insight": plan_insight(plan),
+        "limits_note": _limits_note(plan),
     }  # fmt: skip
+
+
+def _limits_note(plan: dict[str, Any]) -> str:
+    """What the page says where a plan shows no marginal values."""
+    if plan.get("explain_error"):
+        return f"The marginal values could not be computed: {plan['explain_error']}"
+    if plan.get("diagnosis"):
+        return "No plan meets every limit, so none has a marginal value: see why above."
+    if "marginal_values" in plan:
+        return "No limit binds: one more unit of any of them would not change the total."
+    return (
+        "This plan was solved without explain (a batch, a sweep, a frontier or a job made "
+        "through the API): solve the scenario from its page for the marginal values."
+    )
 
 
 def _by_period(rows: list[dict[str, Any]], periods: list[str], key: Any) -> list[dict[str, Any]]:
@@ -198,6 +255,47 @@ def _by_period(rows: list[dict[str, Any]], periods: list[str], key: Any) -> list
          "total": _amount(sum(cells.values()))}
         for k, cells in table.items()
     ]  # fmt: skip
+
+
+def _consumption(rows: list[dict[str, Any]], document: dict[str, Any]) -> dict[str, Any]:
+    """kg consumed per origin (rows) and sector (columns), summed over periods and
+    products; a cell whose sector carries a tag that the origin's `restricted_end_uses`
+    name is marked "barred" (its kg must be 0), and each such pair is listed in words."""
+    table: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    for r in rows:
+        table[str(r.get("origin"))][str(r.get("sector"))] += float(r.get("kg") or 0.0)
+    sectors = [str(s.get("id")) for s in document.get("sectors") or [] if isinstance(s, dict)]
+    sectors += sorted({s for cells in table.values() for s in cells} - set(sectors))
+    tags = {
+        str(s.get("id")): set(s.get("tags") or [])
+        for s in document.get("sectors") or [] if isinstance(s, dict)
+    }  # fmt: skip
+    restricted = {
+        str(c.get("id")): set(c.get("restricted_end_uses") or [])
+        for c in document.get("countries") or [] if isinstance(c, dict)
+    }  # fmt: skip
+    banned = {
+        (origin, sector): sorted(tags.get(sector, set()) & restricted.get(origin, set()))
+        for origin in table for sector in sectors
+    }  # fmt: skip
+    return {
+        "consumption_sectors": sectors,
+        "consumption": [
+            {"origin": origin,
+             "cells": [_barred(_amount(cells.get(s)), banned[origin, s]) for s in sectors],
+             "total": _amount(sum(cells.values()))}
+            for origin, cells in sorted(table.items())
+        ],
+        "barred": [
+            f"{origin} material may not go to {sector} (tagged {', '.join(found)}): "
+            f"{_amount(table[origin].get(sector, 0.0))} kg"
+            for (origin, sector), found in banned.items() if found
+        ],
+    }  # fmt: skip
+
+
+def _barred(amount: str, banned: list[str]) -> str:
+    return f"{amount or 0} barred" if banned else amount
 
 
 def _shares(rows: list[dict[str, Any]], periods: list[str]) -> list[dict[str, Any]]:

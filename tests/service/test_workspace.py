@@ -14,11 +14,13 @@ from typing import Any
 
 import httpx
 import pytest
+from markupsafe import escape
 
 from tests.paths import INSTANCES
 from tests.service.conftest import Service, running_service
 
 BASELINE = INSTANCES / "india-2025-baseline.json"
+INFEASIBLE = INSTANCES / "india-2025-infeasible.json"
 TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"')
 SOLVE_TOKEN = re.compile(r'name="solve_token" value="([^"]+)"')
 
@@ -222,6 +224,7 @@ def test_upload_solve_and_plan_page(workspace: Service) -> None:
         assert page.text.count('<figure class="chart"') == 5
         plan_json = client.get(f"{plan}/plan.json").json()
         assert plan_json["objective"] == pytest.approx(90444565.0)
+        _check_new_sections(client, plan, page.text, plan_json)
         report = client.get(f"{plan}/report.html")
         assert report.headers["content-type"].startswith("text/html")
         assert "style-src 'unsafe-inline'" in report.headers["content-security-policy"]
@@ -229,6 +232,53 @@ def test_upload_solve_and_plan_page(workspace: Service) -> None:
         listed = client.get("/scenarios?q=BASELINE")
         assert "90,444,565 USD" in listed.text
         assert "india-2025-baseline" not in client.get("/scenarios?q=nothing-like-it").text
+
+
+def _check_new_sections(
+    client: httpx.Client, plan: str, page: str, plan_json: dict[str, Any]
+) -> None:
+    """Consumption by origin and sector, contracts, plants, qualifications, the marginal
+    values in words (the page solves with explain) and the plan workbook."""
+    consumption = _table(page, "consumption-table")
+    assert '<th scope="row">CN</th>' in consumption
+    assert ">defence</th>" in consumption and "barred" in consumption
+    assert 'id="barred"' in page and "CN material may not go to defence" in page
+    for section in ("commitments-title", "limits-title"):
+        assert f'id="{section}"' in page
+    assert plan_json["marginal_values"]  # the page's solve job carries explain
+    limits = _table(page, "limit-table")
+    assert limits.count("<tr>") >= 2 and "one more kg of" in limits
+    workbook = client.get(f"{plan}/plan.xlsx")
+    assert workbook.status_code == 200
+    assert workbook.headers["content-type"].startswith("application/vnd.openxmlformats")
+    assert 'filename="plan.xlsx"' in workbook.headers["content-disposition"]
+    from io import BytesIO
+
+    from openpyxl import load_workbook
+
+    sheets = load_workbook(BytesIO(workbook.content), read_only=True).sheetnames
+    assert {"summary", "consumption", "contracts", "qualified"} <= set(sheets)
+
+
+def _table(page: str, table_id: str) -> str:
+    start = page.index(f'id="{table_id}"')
+    return page[start : page.index("</table>", start)]
+
+
+def test_an_infeasible_plan_shows_its_diagnosis_in_words(workspace: Service) -> None:
+    with signed_in(workspace) as (client, token):
+        answer = upload(client, token, "infeasible.json", INFEASIBLE.read_bytes())
+        assert answer.status_code == 303, answer.text
+        scenario_id = answer.headers["location"].rsplit("/", 1)[1]
+        plan = _solved(client, token, scenario_id, time_limit="20")
+        page = client.get(plan).text
+        assert 'id="plan-status">infeasible' in page
+        assert 'id="diagnosis"' in page
+        assert "cannot all hold together" in page
+        for line in client.get(f"{plan}/plan.json").json()["diagnosis"]["conflict"]:
+            assert str(escape(line["text"])) in page
+        assert "see why above" in page
+        assert client.get(f"{plan}/plan.xlsx").status_code == 200
 
 
 def test_a_bad_upload_names_every_problem_and_stores_nothing(workspace: Service) -> None:

@@ -76,12 +76,21 @@ def shipping_countries(document: dict[str, Any]) -> list[str]:
     return [c["id"] for c in _list(document, "countries") if c.get("id") in used]
 
 
+def discounted_suppliers(document: dict[str, Any]) -> list[str]:
+    """Suppliers with an offer that has quantity discounts, in the suppliers' order."""
+    return [
+        s["id"]
+        for s in _list(document, "suppliers")
+        if any(isinstance(o, dict) and o.get("discounts") for o in s.get("offers") or [])
+    ]
+
+
 def lever_form(document: dict[str, Any], entered: FormData | None = None) -> dict[str, Any]:
     """The lever form's fields, each filled with the scenario's current value, or with
     what was `entered` when the form comes back with problems to fix."""
     form = _current(document)
     if entered is not None:
-        for group in ("sectors", "licences", "tariffs", "shares"):
+        for group in ("sectors", "licences", "tariffs", "shares", "discounts", "most", "leads"):
             for row in form[group]:
                 row["value"] = str(entered.get(row["field"]) or "")[:80]
         form["budget"] = str(entered.get("budget") or "")[:400]
@@ -97,6 +106,8 @@ def _current(document: dict[str, Any]) -> dict[str, Any]:
     countries = {c.get("id"): c for c in _list(document, "countries")}
     caps = (document.get("policy") or {}).get("max_origin_share") or {}
     budget = (document.get("policy") or {}).get("budget")
+    most = (document.get("policy") or {}).get("max_suppliers") or {}
+    products = [p.get("id") for p in _list(document, "products")]
     return {
         "sectors": [
             {"field": f"demand_{i}", "id": s.get("id"), "value": "100"}
@@ -121,6 +132,24 @@ def _current(document: dict[str, Any]) -> dict[str, Any]:
                 "value": _plain(100 * caps[o]) if isinstance(caps.get(o), int | float) else "",
             }
             for i, o in enumerate(origins_of(document))
+        ],  # fmt: skip
+        "discounts": [
+            {"field": f"discount_{i}", "id": s, "value": "100"}
+            for i, s in enumerate(discounted_suppliers(document))
+        ],
+        "most": [
+            {"field": f"most_{i}", "id": p, "value": _plain(most[p])}
+            for i, p in enumerate(p for p in products if isinstance(most.get(p), int | float))
+        ],
+        "leads": [
+            {
+                "field": f"lead_{i}",
+                "id": s.get("id"),
+                "value": _plain(s["qualification"].get("lead")),
+            }
+            for i, s in enumerate(
+                x for x in _list(document, "suppliers") if isinstance(x.get("qualification"), dict)
+            )
         ],  # fmt: skip
         "origins": origins_of(document),
         "periods": [{"value": str(p), "checked": False} for p in document.get("periods") or []],
@@ -147,7 +176,8 @@ def changes_from_form(
     codes: list[str] = []
     current = _current(document)
 
-    def number(field: str, where: str, percent: bool = False, most: float | None = None) -> float | None:  # fmt: skip
+    def number(field: str, where: str, percent: bool = False, most: float | None = None,
+               whole: bool = False, positive: bool = False) -> float | None:  # fmt: skip
         text = str(form.get(field) or "").strip().replace(",", "")
         if not text:
             return None
@@ -155,8 +185,13 @@ def changes_from_form(
             value = float(text)
         except ValueError:
             value = math.nan
-        if not math.isfinite(value) or value < 0 or (most is not None and value > most):
-            rule = "must be a number, at least 0" + (f" and at most {most:g}" if most else "")
+        if (
+            not math.isfinite(value) or value < 0 or (positive and value == 0)
+            or (most is not None and value > most) or (whole and not value.is_integer())
+        ):  # fmt: skip
+            rule = "must be " + ("a whole number" if whole else "a number")
+            rule += ", more than 0" if positive else ", at least 0"
+            rule += f" and at most {_plain(most)}" if most else ""
             problems.append(Problem(where, text[:80], rule + (" (per cent)" if percent else "")))
             return None
         return value
@@ -184,6 +219,22 @@ def changes_from_form(
         if not _same(after, before):
             shocks.append({"kind": "origin_share", "origin": row["id"], "value": after / 100})
             codes.append(f"share {_code(row['id'])} ={_plain(after / 100)}")
+    for row in current["discounts"]:
+        pct = number(row["field"], f"/levers/discount/{row['id']}", percent=True, positive=True)
+        if pct is not None and not _same(pct, 100.0):
+            factor = pct / 100
+            shocks.append({"kind": "discount_price", "supplier": [row["id"]], "factor": factor})
+            codes.append(f"discount {_code(row['id'])} ×{_plain(factor)}")
+    for row in current["most"]:
+        count = number(row["field"], f"/levers/most/{row['id']}", most=1_000_000, whole=True)
+        if count is not None and not _same(count, float(row["value"] or 0)):
+            shocks.append({"kind": "max_suppliers", "product": [row["id"]], "value": int(count)})
+            codes.append(f"suppliers {_code(row['id'])} ={int(count)}")
+    for row in current["leads"]:
+        lead = number(row["field"], f"/levers/lead/{row['id']}", most=1000, whole=True)
+        if lead is not None and not _same(lead, float(row["value"] or 0)):
+            shocks.append({"kind": "qualification_lead", "supplier": [row["id"]], "value": int(lead)})  # fmt: skip
+            codes.append(f"qualify {_code(row['id'])} ={int(lead)}")
     origin = str(form.get("cap_origin") or "")
     if origin:
         pct = number("cap_factor", "/levers/capacity/factor", percent=True)
@@ -272,6 +323,13 @@ def in_words(code: str, currency: str = "") -> str:
         if kind == "capacity":
             when = ", ".join(unquote(p) for p in rest[2].split(",")) if len(rest) > 2 else "every period"  # fmt: skip
             return f"Capacity of suppliers from {unquote(rest[0])} at {_pct(rest[1][1:])} in {when}"
+        if kind == "discount":
+            return f"Discount prices of {unquote(rest[0])} at {_pct(rest[1][1:])} of the parent's"
+        if kind == "suppliers":
+            return f"Most suppliers of {unquote(rest[0])}: {int(rest[1][1:])}"
+        if kind == "qualify":
+            lead = int(rest[1][1:])
+            return f"Qualification lead of {unquote(rest[0])}: {lead} period{'s' * (lead != 1)}"
         if kind == "budget":
             if rest[0] == "none":
                 return "No budget"

@@ -29,6 +29,7 @@ from tests.service.test_workspace import (
     stored,
 )
 
+SOURCING_RULES = BASELINE.parent / "india-2025-sourcing-rules.json"
 BATCH_TOKEN = re.compile(r'name="batch_token" value="([^"]+)"')
 CHINA_HALT = {"name": "China halt", "cap_origin": "CN", "cap_factor": "0",
               "cap_period": ["2025-Q3", "2025-Q4"]}  # fmt: skip
@@ -47,7 +48,10 @@ def levers(client: httpx.Client, scenario_id: str) -> dict[str, Any]:
     form = page[page.index('action="/scenarios/' + scenario_id + '/variant"') :]
     form = form[: form.index("</form>")]
     fields = dict(
-        re.findall(r'name="((?:demand|licence|tariff|share)_\d+)"[^>]*value="([^"]*)"', form)
+        re.findall(
+            r'name="((?:demand|licence|tariff|share|discount|most|lead)_\d+)"[^>]*value="([^"]*)"',
+            form,
+        )
     )
     fields["budget"] = re.search(r'name="budget"[^>]*value="([^"]*)"', form)[1]  # type: ignore[index]
     return fields
@@ -118,6 +122,53 @@ def test_a_variant_records_its_parent_and_its_changes(workspace: Service) -> Non
         line = page[page.index("Line:") : page.index("</p>", page.index("Line:"))]
         assert line.index("india-2025-baseline") < line.index("China halt") < line.index("Halt, tight budget")  # fmt: skip
         assert "variant</span>" in client.get("/scenarios").text
+
+
+def test_sourcing_rule_levers_change_discounts_supplier_caps_and_qualification(
+    workspace: Service,
+) -> None:
+    rules = json.loads(SOURCING_RULES.read_text())
+    scenario = stored(workspace, rules)
+    baseline = stored(workspace, json.loads(BASELINE.read_text()))
+    with signed_in(workspace) as (client, token):
+        fields = levers(client, scenario)
+        assert fields["discount_0"] == "100" and fields["most_0"] == "4"
+        lead = next(k for k in fields if k.startswith("lead_") and fields[k] == "2")
+        page = client.get(f"/scenarios/{scenario}").text
+        assert f'for="{lead}">vn_newmag<' in page and 'for="discount_0">jp_ndfeb<' in page
+        assert 'for="most_0">ndfeb_hc<' in page
+        answer = make_variant(client, token, scenario, name="Rules", discount_0="90",
+                              most_0="2", **{lead: "4"})  # fmt: skip
+        assert answer.status_code == 303, answer.text
+        variant = answer.headers["location"].rsplit("/", 1)[1]
+        with workspace.client("alpha") as api:
+            document = api.get(f"/v1/scenarios/{variant}").json()["scenario"]
+        suppliers = {s["id"]: s for s in document["suppliers"]}
+        offer = next(o for o in suppliers["jp_ndfeb"]["offers"] if o["product"] == "ndfeb_hc")
+        assert offer["discounts"] == [{"min_kg": 20000, "price": pytest.approx(72.0)}]
+        assert offer["price"] == 84.0  # the list price stays
+        assert document["policy"]["max_suppliers"] == {"ndfeb_hc": 2}
+        assert suppliers["vn_newmag"]["qualification"] == {"cost": 400000, "lead": 4}
+        assert suppliers["kz_newmag"]["qualification"]["lead"] == 2  # unchanged: no shock
+        assert document["name"] == (
+            f"Rules ⟨of {scenario}: discount jp_ndfeb ×0.9; suppliers ndfeb_hc =2; "
+            "qualify vn_newmag =4⟩"
+        )
+        changes = client.get(f"/scenarios/{variant}").text
+        changes = changes[changes.index('id="lineage-changes"') :]
+        assert "Discount prices of jp_ndfeb at 90 % of the parent&#39;s" in changes
+        assert "Most suppliers of ndfeb_hc: 2" in changes
+        assert "Qualification lead of vn_newmag: 4 periods" in changes
+
+        answer = make_variant(client, token, scenario, name="Bad", discount_0="0",
+                              most_0="1.5")  # fmt: skip
+        assert answer.status_code == 422
+        assert "levers › discount › jp_ndfeb" in answer.text
+        assert "levers › most › ndfeb_hc" in answer.text
+
+        page = client.get(f"/scenarios/{baseline}").text  # no rules: none of their levers
+        for field in ("discount_0", "most_0", "lead_0"):
+            assert f'name="{field}"' not in page
 
 
 def test_levers_with_problems_store_nothing_and_keep_what_was_typed(workspace: Service) -> None:

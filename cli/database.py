@@ -58,7 +58,7 @@ def upgrade_command(args: argparse.Namespace) -> int:
             print(f"database upgraded from revision {before or '(none)'} to {after}")
         return EXIT_OK
 
-    return _with_database("upgrade", upgrading)
+    return with_database("db upgrade", upgrading)
 
 
 def backup_command(args: argparse.Namespace) -> int:
@@ -79,7 +79,7 @@ def backup_command(args: argparse.Namespace) -> int:
         print(f"backed up {_shown(db)} to {target} ({target.stat().st_size:,} bytes)")
         return EXIT_OK
 
-    return _with_database("backup", backing_up)
+    return with_database("db backup", backing_up)
 
 
 def sqlite_backup(db: Database, target: Path) -> None:
@@ -137,9 +137,12 @@ def _shown(db: Database) -> str:
     return db.engine.url.render_as_string(hide_password=True)
 
 
-def _with_database(action: str, work: Callable[[Database], int]) -> int:
-    """`work` on the configured database. A bad setting answers exit status 2, a database
-    error 1, each with a line on stderr."""
+def with_database(
+    command: str, work: Callable[[Database], int], bring_up_to_date: bool = False
+) -> int:
+    """`work` on the configured database (its tables upgraded to head first when asked).
+    A bad setting answers exit status 2, a database error 1, each with a line on stderr
+    that starts `magnets <command>:`."""
     from sqlalchemy.exc import SQLAlchemyError
 
     from service.database import Database
@@ -148,13 +151,15 @@ def _with_database(action: str, work: Callable[[Database], int]) -> int:
     try:
         db = Database(load_settings().database_url)
         try:
+            if bring_up_to_date:
+                db.create_tables()
             return work(db)
         finally:
             db.dispose()
     except SettingsError as exc:
-        print(f"magnets db {action}: {exc}", file=sys.stderr)
+        print(f"magnets {command}: {exc}", file=sys.stderr)
         return EXIT_USAGE
     except SQLAlchemyError as exc:
         reason = str(exc).splitlines()[0]
-        print(f"magnets db {action}: database error: {reason}", file=sys.stderr)
+        print(f"magnets {command}: database error: {reason}", file=sys.stderr)
         return EXIT_FAILURE

@@ -221,24 +221,7 @@ def _iso(stamp: datetime | None) -> str:
 
 def _with_database(action: str, work: Callable[[Database], int]) -> int:
     """`work` on the configured database, its tables brought up to date first (`keys
-    create` makes a new database; older ones gain the columns added since). A bad setting
-    answers exit status 2, a database error 1, each with a line on stderr."""
-    from sqlalchemy.exc import SQLAlchemyError
+    create` makes a new database)."""
+    from cli.database import with_database
 
-    from service.database import Database
-    from service.settings import SettingsError, load_settings
-
-    try:
-        db = Database(load_settings().database_url)
-        try:
-            db.create_tables()
-            return work(db)
-        finally:
-            db.dispose()
-    except SettingsError as exc:
-        print(f"magnets keys {action}: {exc}", file=sys.stderr)
-        return EXIT_USAGE
-    except SQLAlchemyError as exc:
-        reason = str(exc).splitlines()[0]
-        print(f"magnets keys {action}: database error: {reason}", file=sys.stderr)
-        return EXIT_FAILURE
+    return with_database(f"keys {action}", work, bring_up_to_date=True)

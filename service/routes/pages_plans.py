@@ -15,6 +15,7 @@ import base64
 import json
 import logging
 from collections import OrderedDict, defaultdict
+from collections.abc import Callable
 from typing import Any
 
 from fastapi import APIRouter, Request
@@ -107,15 +108,7 @@ def plan_json(request: Request, visit: SignedIn, job_id: str, position: str) -> 
 
 @router.get(REPORT_PATH)
 async def report(request: Request, visit: SignedIn, job_id: str, position: str) -> Response:
-    item = _item(request, visit, job_id, position)
-    if item.plan is None:
-        raise not_found("plan")
-    pool: SolvePool = request.app.state.solve_pool
-    try:
-        document = await run_in_threadpool(_document, request, visit, item)
-        page = await pool.call(plan_report, item.plan, document or None)
-    except (PoolFull, PoolBusy):
-        raise PageError(503, "Busy", "The server is busy solving; try again shortly.") from None
+    page = await _drawn(request, visit, job_id, position, plan_report)
     headers = {"Content-Disposition": 'attachment; filename="plan-report.html"', **NO_STORE}
     return Response(page, media_type="text/html; charset=utf-8", headers=headers)
 
@@ -123,17 +116,24 @@ async def report(request: Request, visit: SignedIn, job_id: str, position: str) 
 @router.get("/jobs/{job_id}/plans/{position}/plan.xlsx")
 async def workbook(request: Request, visit: SignedIn, job_id: str, position: str) -> Response:
     """The plan workbook, written in a solver process (openpyxl stays out of the server)."""
+    data = await _drawn(request, visit, job_id, position, plan_workbook)
+    headers = {"Content-Disposition": 'attachment; filename="plan.xlsx"', **NO_STORE}
+    return Response(data, media_type=XLSX, headers=headers)
+
+
+async def _drawn(
+    request: Request, visit: Visit, job_id: str, position: str, draw: Callable[..., Any]
+) -> Any:
+    """`draw(plan, document)` of a stored plan, run in a solver process (503 when busy)."""
     item = _item(request, visit, job_id, position)
     if item.plan is None:
         raise not_found("plan")
     pool: SolvePool = request.app.state.solve_pool
     try:
         document = await run_in_threadpool(_document, request, visit, item)
-        data = await pool.call(plan_workbook, item.plan, document or None)
+        return await pool.call(draw, item.plan, document or None)
     except (PoolFull, PoolBusy):
         raise PageError(503, "Busy", "The server is busy solving; try again shortly.") from None
-    headers = {"Content-Disposition": 'attachment; filename="plan.xlsx"', **NO_STORE}
-    return Response(data, media_type=XLSX, headers=headers)
 
 
 async def _charts(

@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 
 from .database import Database
-from .tables import ItemState, api_keys, job_documents, job_items, jobs, scenarios, tenants
+from .tables import ItemState, job_documents, job_items, jobs, scenarios, tenants
 
 SOLVE_KEY = "workspace-solve:"
 BATCH_KEY = "workspace-batch:"  # a job started from the library: `workspace-batch:<form token>`
@@ -51,16 +51,6 @@ class PlanItem:
     options: dict[str, Any]
     items: int  # how many items the job has
     scenario_id: str | None
-
-
-def tenant_for_key_hash(db: Database, key_sha256: str) -> int | None:
-    """The tenant of a key (by its hash) that still works: not revoked, not deleted."""
-    query = select(api_keys.c.tenant_id).where(
-        api_keys.c.key_sha256 == key_sha256, api_keys.c.revoked_at.is_(None)
-    )
-    with db.read() as conn:
-        found = conn.scalar(query)
-    return None if found is None else int(found)
 
 
 def tenant_name(db: Database, tenant_id: int) -> str | None:

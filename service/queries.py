@@ -49,8 +49,13 @@ class KeyView:
 
 def tenant_for_key(db: Database, key: str) -> int | None:
     """The tenant of a key that was minted and not revoked."""
+    return tenant_for_key_hash(db, key_hash(key))
+
+
+def tenant_for_key_hash(db: Database, key_sha256: str) -> int | None:
+    """The tenant of a key, by its hash (what a workspace session keeps), still working."""
     query = select(api_keys.c.tenant_id).where(
-        api_keys.c.key_sha256 == key_hash(key), api_keys.c.revoked_at.is_(None)
+        api_keys.c.key_sha256 == key_sha256, api_keys.c.revoked_at.is_(None)
     )
     with db.read() as conn:
         found = conn.scalar(query)

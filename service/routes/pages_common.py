@@ -24,7 +24,7 @@ from jinja2 import Environment, FileSystemLoader
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
-from .. import page_queries
+from .. import queries
 from ..settings import Settings
 from ..web.sessions import KEY_CHECK_S, PageSession, PageSessions
 
@@ -126,7 +126,7 @@ async def _signed_in(request: Request) -> Visit:
     session = visit.session
     if session.key_sha256 is not None and time.monotonic() - session.key_checked > KEY_CHECK_S:
         db = request.app.state.db
-        tenant = await run_in_threadpool(page_queries.tenant_for_key_hash, db, session.key_sha256)
+        tenant = await run_in_threadpool(queries.tenant_for_key_hash, db, session.key_sha256)
         if tenant != session.tenant:
             sessions(request).drop(visit.session_id)
             raise PageError(303, "Sign in", location=sign_in_location(request))

@@ -9,21 +9,33 @@ runs (pydantic's scenario schema for `validate`, numpy and HiGHS for `solve`, â€
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import sys
 from pathlib import Path
+from typing import Any
 
-from cli.database import add_commands as add_database_commands
 from cli.exit_status import EXIT_INVALID, EXIT_OK, OptionError, exit_status
-from cli.hedge import add_commands as add_hedge_commands
-from cli.insight import add_commands as add_insight_commands
-from cli.report import add_commands as add_report_commands
-from cli.service import add_commands as add_service_commands
 from cli.solver_options import add_solver_options, solve_options, solver_log_to_stderr
-from cli.workbook import add_commands as add_workbook_commands
+
+HERE = __name__
+# The module that declares each command. A run that names its command builds (and
+# imports) only that module's part of the parser: `magnets validate` need not import
+# the service's or the report's command modules to read its one argument.
+COMMAND_MODULES = {
+    "solve": HERE, "export": HERE, "validate": HERE,
+    "workbook": "cli.workbook",
+    "sweep": "cli.insight", "why": "cli.insight", "frontier": "cli.insight",
+    "hedge": "cli.hedge",
+    "report": "cli.report",
+    "serve": "cli.service", "keys": "cli.service",
+    "db": "cli.database",
+}  # fmt: skip
 
 
-def _parser() -> argparse.ArgumentParser:
+def _parser(command: str | None = None) -> argparse.ArgumentParser:
+    """Every command's parser, or only those of `command`'s module (the same parser for
+    that command, help and usage errors included)."""
     top = argparse.ArgumentParser(
         prog="magnets",
         description="Least-cost sourcing plans for rare-earth permanent magnets (MODEL.md).",
@@ -31,7 +43,18 @@ def _parser() -> argparse.ArgumentParser:
         "1 anything else (unreadable output path, â€¦).",
     )
     sub = top.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for module in dict.fromkeys(COMMAND_MODULES.values()):
+        if command is None or COMMAND_MODULES[command] == module:
+            importlib.import_module(module).add_commands(sub)
+    return top
 
+
+def _named_command(argv: list[str]) -> str | None:
+    return argv[0] if argv and argv[0] in COMMAND_MODULES else None
+
+
+def add_commands(sub: Any) -> None:
+    """solve, export and validate."""
     s = sub.add_parser(
         "solve",
         help="solve a scenario and print its plan",
@@ -86,17 +109,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     v.add_argument("scenario", help="scenario file (.json, .yaml, .yml or .xlsx)")
 
-    add_workbook_commands(sub)
-    add_insight_commands(sub)
-    add_hedge_commands(sub)
-    add_report_commands(sub)
-    add_service_commands(sub)
-    add_database_commands(sub)
-    return top
-
 
 def main(argv: list[str] | None = None) -> int:
-    args = _parser().parse_args(argv)  # --help and usage errors end here
+    argv = sys.argv[1:] if argv is None else argv
+    args = _parser(_named_command(argv)).parse_args(argv)  # --help and usage errors end here
     from optimizer.errors import ScenarioError
 
     try:

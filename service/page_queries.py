@@ -16,7 +16,7 @@ from typing import Any
 from sqlalchemy import and_, func, or_, select
 
 from .database import Database
-from .tables import ItemState, job_documents, job_items, jobs, scenarios, tenants
+from .tables import ItemState, job_documents, job_items, jobs, tenants
 
 SOLVE_KEY = "workspace-solve:"
 BATCH_KEY = "workspace-batch:"  # a job started from the library: `workspace-batch:<form token>`
@@ -57,27 +57,6 @@ def tenant_name(db: Database, tenant_id: int) -> str | None:
     with db.read() as conn:
         found = conn.scalar(select(tenants.c.name).where(tenants.c.id == tenant_id))
     return None if found is None else str(found)
-
-
-def find_scenarios(
-    db: Database, tenant_id: int, search: str, limit: int, offset: int
-) -> tuple[list[dict[str, Any]], int]:
-    """The tenant's scenarios whose name contains `search` (any case), newest first, with
-    their documents; also how many match."""
-    mine = scenarios.c.tenant_id == tenant_id
-    if search:
-        mine = and_(mine, func.lower(scenarios.c.name).contains(search.lower(), autoescape=True))
-    page = (
-        select(scenarios.c.id, scenarios.c.name, scenarios.c.created_at, scenarios.c.document)
-        .where(mine)
-        .order_by(scenarios.c.created_at.desc(), scenarios.c.id)
-        .limit(limit)
-        .offset(offset)
-    )
-    with db.read() as conn:
-        rows = [dict(r._mapping) for r in conn.execute(page)]
-        total = conn.scalar(select(func.count()).select_from(scenarios).where(mine))
-    return rows, int(total or 0)
 
 
 def solves_of(

@@ -93,12 +93,23 @@ def get_scenario(db: Database, tenant_id: int, scenario_id: str) -> dict[str, An
 
 
 def list_scenarios(
-    db: Database, tenant_id: int, limit: int, offset: int
+    db: Database,
+    tenant_id: int,
+    limit: int,
+    offset: int,
+    search: str = "",
+    documents: bool = False,
 ) -> tuple[list[dict[str, Any]], int]:
-    """Newest first, without the documents; also the tenant's total count."""
+    """The tenant's scenarios whose name contains `search` (any case; all when empty),
+    newest first, with their documents when asked; also how many match."""
     mine = scenarios.c.tenant_id == tenant_id
+    if search:
+        mine = and_(mine, func.lower(scenarios.c.name).contains(search.lower(), autoescape=True))
+    columns = [scenarios.c.id, scenarios.c.name, scenarios.c.created_at]
+    if documents:
+        columns.append(scenarios.c.document)
     page = (
-        select(scenarios.c.id, scenarios.c.name, scenarios.c.created_at)
+        select(*columns)
         .where(mine)
         .order_by(scenarios.c.created_at.desc(), scenarios.c.id)
         .limit(limit)

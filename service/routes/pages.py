@@ -188,8 +188,8 @@ def _library(
     **context: Any,
 ) -> Response:
     db = request.app.state.db
-    rows, total = page_queries.find_scenarios(
-        db, visit.tenant, search, PAGE_SIZE, (page - 1) * PAGE_SIZE
+    rows, total = queries.list_scenarios(
+        db, visit.tenant, PAGE_SIZE, (page - 1) * PAGE_SIZE, search, documents=True
     )
     solves = page_queries.solves_of(db, visit.tenant, [r["id"] for r in rows])
     listed = [_listed(row, solves.get(row["id"], [])) for row in rows]

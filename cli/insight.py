@@ -40,6 +40,12 @@ def add_commands(sub: Any) -> None:
     s.add_argument("--out", metavar="RESULT.json", help="write the result here (default stdout)")
     s.add_argument("--csv", metavar="TABLE.csv", help="also write the comparison table as CSV")
     s.add_argument("--workers", type=int, metavar="N", help="processes (default: the spec's)")
+    s.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="solve the members on the Dask cluster at this scheduler address "
+        "(tcp://host:8786) instead of local processes",
+    )
     s.add_argument("--quiet", action="store_true", help="no progress bar on stderr")
     s.set_defaults(handler=_guarded(_sweep))
 
@@ -118,8 +124,10 @@ def _sweep(args: argparse.Namespace) -> int:
     spec = load_sweep_spec(args.spec)
     if args.workers is not None and args.workers < 1:
         raise SpecError([Problem("--workers", args.workers, "at least 1")])
+    if args.dask is not None and "://" not in args.dask:
+        raise SpecError([Problem("--dask", args.dask, "a scheduler address: tcp://host:8786")])
     bar = None if args.quiet else ProgressBar(f"sweep {spec.name}")
-    result = run_sweep(spec, progress=bar, workers=args.workers)
+    result = run_sweep(spec, progress=bar, workers=args.workers, dask=args.dask)
     _emit(result.as_dict(), args.out)
     if args.csv:
         write_csv(result, args.csv)

@@ -22,16 +22,15 @@ shocks:
 triangular or choice), with numpy's generator seeded by `seed`, so a spec always gives
 the same members. With `include_base` (default) a first member `base` solves the
 scenario unshocked; it is left out of the statistics. Members are solved one after
-another on one HiGHS object, each from the previous one's basis (`hot_start.py`).
+another on one HiGHS object, each from the previous one's basis (`hot_start.py`); with
+several workers or a Dask cluster, runs of neighbouring members are (`runs.py`).
 """
 
 from __future__ import annotations
 
 import csv
-import multiprocessing
 from collections import Counter, defaultdict
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -45,6 +44,7 @@ from optimizer.options import SolveOptions
 from optimizer.scenario.parsing import parse_scenario
 from optimizer.spreadsheet_text import inert
 from optimizer.whatif.hot_start import COLD, HotStartSolver, MemberSolve
+from optimizer.whatif.runs import Executor, map_runs
 from optimizer.whatif.shocks import (
     apply_shocks,
 )
@@ -88,9 +88,11 @@ def run_sweep(
     progress: Callable[[int, int], None] | None = None,
     workers: int | None = None,
     allow_path: bool = True,
+    dask: str | None = None,
 ) -> SweepResult:
     """Expand, solve and summarise a sweep; `progress(done, total)` after each member.
-    `workers` overrides the spec's; see `base_document` for `allow_path`."""
+    `workers` overrides the spec's; `dask`, a scheduler address, solves the members on
+    that Dask cluster instead; see `base_document` for `allow_path`."""
     spec = spec if isinstance(spec, SweepSpec) else parse_sweep_spec(spec)
     base = base_document(spec, allow_path)
     members = expand_members(spec, base)
@@ -98,8 +100,10 @@ def run_sweep(
     jobs = [(m, k in verify) for k, m in enumerate(members)]
     n_workers = min(workers or spec.workers, len(jobs))
     report = progress or (lambda done, total: None)
-    if n_workers > 1:
-        rows = _solve_in_pool(base, jobs, spec, n_workers, report)
+    if dask is not None:
+        rows = _solve_in_pool(base, jobs, spec, Executor(dask=dask), report)
+    elif n_workers > 1:
+        rows = _solve_in_pool(base, jobs, spec, Executor(workers=n_workers), report)
     else:
         solver = HotStartSolver(spec.options, hot=spec.hot_start)
         rows = []
@@ -239,38 +243,29 @@ def _rounded(value: Any, kind: str | None) -> Any:
 
 
 # -- parallel members ---------------------------------------------------------------------------
-_WORKER: dict[str, Any] = {}
+def _member_solver(shared: tuple[dict[str, Any], SolveOptions, bool]) -> tuple[Any, ...]:
+    """A process's state: the base and one HiGHS object kept for every run it solves."""
+    base, options, hot = shared
+    return base, HotStartSolver(options, hot=hot)
 
 
-def _start_worker(base: dict[str, Any], options: SolveOptions, hot: bool) -> None:
-    _WORKER.update(base=base, solver=HotStartSolver(options, hot=hot))
-
-
-def _solve_in_worker(jobs: list[tuple[Member, bool]]) -> list[dict[str, Any]]:
-    return [solve_member(_WORKER["solver"], _WORKER["base"], m, v) for m, v in jobs]
+def _solve_run(state: tuple[Any, ...], run: list[tuple[Member, bool]]) -> list[dict[str, Any]]:
+    base, solver = state
+    return [solve_member(solver, base, m, v) for m, v in run]
 
 
 def _solve_in_pool(
     base: dict[str, Any],
     jobs: list[tuple[Member, bool]],
     spec: SweepSpec,
-    workers: int,
+    executor: Executor,
     report: Callable[[int, int], None],
 ) -> list[dict[str, Any]]:
-    """Runs of neighbouring members spread over processes; each process keeps its own
-    HiGHS object, so within a run every member starts from its neighbour's basis. Four
-    runs a process keep the load even. `spawn` keeps the workers clear of the parent's
-    threads."""
-    size = -(-len(jobs) // (4 * workers))
-    runs = [jobs[k : k + size] for k in range(0, len(jobs), size)]
-    rows: list[list[dict[str, Any]]] = [[] for _ in runs]
-    context = multiprocessing.get_context("spawn")
-    init = (base, spec.options, spec.hot_start)
-    done = 0
-    with ProcessPoolExecutor(workers, context, _start_worker, init) as pool:
-        futures = {pool.submit(_solve_in_worker, run): k for k, run in enumerate(runs)}
-        for future in as_completed(futures):
-            rows[futures[future]] = future.result()
-            done += len(rows[futures[future]])
-            report(done, len(jobs))
-    return [row for run in rows for row in run]
+    """Runs of neighbouring members spread over processes or a Dask cluster (`runs.py`);
+    each process keeps its own HiGHS object, so within a run every member starts from
+    its neighbour's basis."""
+    shared = (base, spec.options, spec.hot_start)
+    rows: list[dict[str, Any]] = map_runs(
+        _member_solver, _solve_run, shared, jobs, executor, report
+    )
+    return rows

@@ -1,15 +1,21 @@
 """Job solves on a Dask distributed cluster (`MAGNETS_DASK_SCHEDULER`) instead of the
 service's own processes.
 
-Each claimed item becomes one Dask task that calls `solve_task` on a worker; the worker
-imports the optimizer, the service only gets the plan back and writes it through the
-store as with its own processes. The service writes each item's result itself, once,
-with the conditional update of `store.record_plan`: when a worker dies mid-solve, Dask
-runs the task again elsewhere and the service still receives one plan. Once Dask gives
-up (`KilledWorker`: every worker that ran it died, `distributed.scheduler.allowed-failures`
-plus one times) the item fails at once. Cancelling a job cancels its futures; a task
-already running on a worker runs on to its time limit (Dask cannot interrupt a task),
-and its plan is dropped.
+A one-scenario item becomes one Dask task that calls `solve_task` on a worker; a run of
+a job's consecutive members (claimed together, up to `MAGNETS_DASK_CHUNK` of them, see
+store.claim_runs) becomes one task that calls `solve_run_task`, which solves them in
+order on one HiGHS object, each from the previous member's basis. The worker imports the
+optimizer; the service only gets the plans back and writes each item's plan itself,
+once, with the conditional update of `store.record_plan`, as with its own processes.
+
+Every item of a run keeps its own lease, renewed by the dispatcher while the task runs.
+When a worker dies mid-task, Dask runs the task again elsewhere (the members solved
+before the death are solved again: what a run can lose is bounded by its size) and the
+service still receives one plan per item. Once Dask gives up (`KilledWorker`: every
+worker that ran it died, `distributed.scheduler.allowed-failures` plus one times) each
+item of the task fails at once. Cancelling a job cancels its futures once none of their
+items is wanted; a task already running on a worker runs on to its end (Dask cannot
+interrupt a task), and its plans are dropped.
 """
 
 from __future__ import annotations
@@ -18,11 +24,14 @@ import logging
 import threading
 import uuid
 from concurrent.futures import CancelledError
+from dataclasses import dataclass, field
 from typing import Any
 
 from distributed import Client, Future, KilledWorker
 
-from .workers import Change, Outcome, solve_item
+from .solving import MemberPlan
+from .store import ClaimedItem
+from .workers import Change, Outcome, solve_item, solve_run
 
 log = logging.getLogger("magnets.service")
 CONNECT_TIMEOUT_S = 10
@@ -37,19 +46,42 @@ def solve_task(document: str, options: dict[str, Any], change: Change = None) ->
     return plan
 
 
-def task_key(item_id: int) -> str:
-    """Unique per submission (a resubmitted item is a new task), readable in Dask's logs."""
-    return f"{KEY_PREFIX}-{item_id}-{uuid.uuid4().hex[:8]}"
+def solve_run_task(
+    document: str, options: dict[str, Any], changes: list[dict[str, Any]]
+) -> list[MemberPlan]:
+    """What a Dask worker runs for a run of one job's members: their base (JSON text)
+    and each member's change, solved in order, hot-started."""
+    return solve_run(document, options, changes)
+
+
+def task_key(item_ids: list[int]) -> str:
+    """Unique per submission (a resubmitted item is a new task), readable in Dask's logs:
+    `magnets-item-7-…` for one item, `magnets-item-7-to-14-…` for a run."""
+    span = str(item_ids[0]) if len(item_ids) == 1 else f"{item_ids[0]}-to-{item_ids[-1]}"
+    return f"{KEY_PREFIX}-{span}-{uuid.uuid4().hex[:8]}"
+
+
+@dataclass
+class Task:
+    """One Dask task and the items whose plans it brings back, in member order; `wanted`
+    drops the cancelled ones (their plans are not recorded)."""
+
+    future: Future
+    items: list[int]
+    run: bool  # solve_run_task (a list of MemberPlan), else solve_task (one plan)
+    wanted: set[int] = field(default_factory=set)
 
 
 class DaskPool:
-    """The dispatcher's executor on a Dask cluster: as many items in flight as the
-    cluster has worker threads, so queued items wait in the database, not in Dask."""
+    """The dispatcher's executor on a Dask cluster: as many tasks in flight as the
+    cluster has worker threads, so queued items wait in the database, not in Dask. A
+    run of members counts one thread busy, and each of its items running."""
 
-    def __init__(self, address: str):
+    def __init__(self, address: str, run_size: int = 1):
         self._address = address
+        self._run_size = run_size
         self._client: Client | None = None
-        self._futures: dict[int, Future] = {}
+        self._tasks: list[Task] = []
         self._unstarted: dict[int, Outcome] = {}  # submissions Dask refused
         self._done = threading.Event()
 
@@ -65,48 +97,59 @@ class DaskPool:
         return self._client is not None and self._client.status == "running"
 
     def capacity(self) -> int:
+        """Tasks (one item, or a run of members) that would find a thread free."""
         if not self.ready():
             return 0
         assert self._client is not None
         threads = sum(self._client.nthreads().values())
-        return max(0, threads - len(self.running()))
+        return max(0, threads - len(self._tasks) - len(self._unstarted))
 
-    def submit(
-        self, item_id: int, document: str, options: dict[str, Any], change: Change = None
-    ) -> None:
+    def run_size(self) -> int:
+        return self._run_size
+
+    def submit_run(self, items: list[ClaimedItem]) -> None:
+        """One task for the items: one scenario, or a run of one job's members."""
         assert self._client is not None
+        first, ids = items[0], [item.id for item in items]
+        run = len(items) > 1
+        if run:
+            call: tuple[Any, ...] = (solve_run_task, first.document, first.options,
+                                     [item.change for item in items])  # fmt: skip
+        else:
+            call = (solve_task, first.document, first.options, first.change)
         try:
-            future = self._client.submit(
-                solve_task, document, options, change, key=task_key(item_id), pure=False,
-                retries=0,
-            )  # fmt: skip
-        except Exception as exc:  # noqa: BLE001 — whatever the cause, the item is retried later
-            self._unstarted[item_id] = Outcome(None, f"cannot submit to Dask: {exc}")
+            future = self._client.submit(*call, key=task_key(ids), pure=False, retries=0)
+        except Exception as exc:  # noqa: BLE001 — whatever the cause, the items are retried later
+            self._unstarted.update((i, Outcome(None, f"cannot submit to Dask: {exc}")) for i in ids)
             self._done.set()
             return
         future.add_done_callback(lambda _: self._done.set())
-        self._futures[item_id] = future
+        self._tasks.append(Task(future, ids, run, set(ids)))
 
     def running(self) -> list[int]:
-        return [*self._futures, *self._unstarted]
+        return [*(i for task in self._tasks for i in task.items if i in task.wanted),
+                *self._unstarted]  # fmt: skip
 
     def finished(self) -> list[tuple[int, Outcome]]:
-        """Each finished task once, its plan fetched from the worker."""
+        """Each item of each finished task once, its plan fetched from the worker."""
         self._done.clear()  # a task ending from here on wakes the next `wait`
         done = list(self._unstarted.items())
         self._unstarted.clear()
-        for item_id, future in list(self._futures.items()):
-            if future.done():
-                done.append((item_id, _outcome(future)))
-                del self._futures[item_id]
-                future.release()
+        for task in [task for task in self._tasks if task.future.done()]:
+            outcomes = _outcomes(task)
+            done += [(i, o) for i, o in zip(task.items, outcomes, strict=True) if i in task.wanted]
+            self._tasks.remove(task)
+            task.future.release()
         return done
 
     def cancel(self, item_id: int) -> None:
+        """The item's plan is not wanted; its task is cancelled once none of its items is."""
         self._unstarted.pop(item_id, None)
-        future = self._futures.pop(item_id, None)
-        if future is not None:
-            future.cancel()
+        for task in self._tasks:
+            task.wanted.discard(item_id)
+            if not task.wanted:
+                task.future.cancel()
+        self._tasks = [task for task in self._tasks if task.wanted]
 
     def wait(self, timeout: float) -> None:
         self._done.wait(timeout)
@@ -122,12 +165,21 @@ class DaskPool:
         return interrupted
 
 
-def _outcome(future: Future) -> Outcome:
-    if future.status == "finished":
+def _outcomes(task: Task) -> list[Outcome]:
+    """One outcome per item of a finished task: its plan, or the task's failure."""
+    if task.future.status == "finished":
         try:
-            return Outcome(future.result(timeout=FETCH_TIMEOUT_S))
+            result = task.future.result(timeout=FETCH_TIMEOUT_S)
         except (OSError, TimeoutError, CancelledError) as exc:
-            return Outcome(None, f"the plan could not be fetched from its Dask worker: {exc!r}")
+            lost = Outcome(None, f"the plan could not be fetched from its Dask worker: {exc!r}")
+            return [lost] * len(task.items)
+        plans = result if task.run else [MemberPlan(result, None)]
+        return [Outcome(member.plan, start=member.start) for member in plans]
+    return [_failure(task.future)] * len(task.items)
+
+
+def _failure(future: Future) -> Outcome:
+    """What a task that did not finish lost its items to."""
     if future.status != "error":
         return Outcome(None, f"the Dask scheduler dropped the task ({future.status})")
     error = future.exception(timeout=FETCH_TIMEOUT_S)

@@ -32,7 +32,7 @@ from . import queries, store
 from .database import Database
 from .logging_setup import log_event
 from .settings import Settings
-from .workers import Change, LocalPool, Outcome
+from .workers import LocalPool, Outcome
 
 log = logging.getLogger("magnets.service")
 BUSY_POLL_S = 0.25  # how often running solves are checked for cancellation
@@ -43,15 +43,16 @@ ERROR_PAUSE_S = 2.0
 
 
 class Executor(Protocol):
-    """Where solves run. `submit` never raises: a solve that cannot start comes back
-    from `finished` as a lost outcome."""
+    """Where solves run. `capacity` counts the runs it would start now, of at most
+    `run_size` items each (one item, or consecutive members of one job solved in order
+    from each other's basis); `running` names every item of them. `submit_run` never
+    raises: a solve that cannot start comes back from `finished` as a lost outcome."""
 
     def start(self) -> None: ...
     def ready(self) -> bool: ...
     def capacity(self) -> int: ...
-    def submit(
-        self, item_id: int, document: str, options: dict[str, Any], change: Change = None
-    ) -> None: ...
+    def run_size(self) -> int: ...
+    def submit_run(self, items: list[store.ClaimedItem]) -> None: ...
     def running(self) -> list[int]: ...
     def finished(self) -> list[tuple[int, Outcome]]: ...
     def cancel(self, item_id: int) -> None: ...
@@ -63,7 +64,7 @@ def new_executor(workers: int, settings: Settings, database_url: str = "") -> Ex
     if settings.dask_scheduler:
         from .dask_executor import DaskPool  # Dask is needed only when configured
 
-        return DaskPool(settings.dask_scheduler)
+        return DaskPool(settings.dask_scheduler, settings.dask_chunk)
     return LocalPool(workers, settings.solver_memory_mb, database_url, settings.node)
 
 
@@ -238,9 +239,11 @@ class Dispatcher:
                 stored = store.record_plan(self._db, item_id, outcome.plan, self._node)
             if stored:
                 timings = outcome.plan.get("timings") or {}
+                started: dict[str, Any] = {"start": outcome.start} if outcome.start else {}
                 log_event(
                     log, "job.item_solved", **ids, status=outcome.plan.get("status"),
                     objective=outcome.plan.get("objective"), solve_s=timings.get("total_s"),
+                    **started,
                 )  # fmt: skip
             else:
                 reason = "job cancelled, or the item's lease lost, during the solve"
@@ -303,13 +306,15 @@ class Dispatcher:
         capacity = self._executor.capacity()
         if capacity <= 0:
             return
-        for item in store.claim_items(self._db, capacity, self._node, self._lease_s):
-            self._claimed[item.id] = item
-            log_event(
-                log, "job.item_started", job_id=item.job_id, position=item.position,
-                scenario=item.scenario,
-            )  # fmt: skip
-            self._executor.submit(item.id, item.document, item.options, item.change)
+        run_size = self._executor.run_size()
+        for run in store.claim_runs(self._db, capacity, run_size, self._node, self._lease_s):
+            for item in run:
+                self._claimed[item.id] = item
+                log_event(
+                    log, "job.item_started", job_id=item.job_id, position=item.position,
+                    scenario=item.scenario,
+                )  # fmt: skip
+            self._executor.submit_run(run)
 
     def _pause(self) -> None:
         if self._executor.running():

@@ -96,6 +96,14 @@ class Settings(BaseSettings):
         description="Dask scheduler address (tcp://HOST:8786): solve jobs on that cluster "
         "instead of the service's own solver processes.",
     )
+    dask_chunk: int = Field(
+        8,
+        ge=1,
+        le=256,
+        description="Consecutive members of a sweep or frontier job handed to one Dask "
+        "task, solved in order, each from the previous one's basis; 1 solves each member "
+        "cold in a task of its own. A short queue is spread in smaller runs.",
+    )
     worker_memory_mb: int = Field(
         4096,
         ge=0,

@@ -38,6 +38,7 @@ from optimizer.whatif.frontier import default_caps, frontier_point, non_dominate
 from optimizer.whatif.hedge_document import MAX_OUTCOMES, parse_hedge
 from optimizer.whatif.hedge_document import HedgeSpec as HedgeSchema
 from optimizer.whatif.hedge_values import hedged_plan
+from optimizer.whatif.hot_start import HotStartSolver
 from optimizer.whatif.shocks import OriginShareShock, SpecError, apply_shocks, parse_shocks
 from optimizer.whatif.sweep import (
     base_document,
@@ -52,6 +53,7 @@ __all__ = [
     "Problem", "ScenarioError", "SizeLimits", "SolveOptions", "check", "check_size", "pointer",
     "run_solve", "solve_checked",
     "check_exclusion", "run_why", "sweep_members", "frontier_members", "run_member",
+    "MemberPlan", "MemberRun", "run_members", "is_hedge_change",
     "member_document", "job_statistics",
     "frontier_of", "job_report", "PlanStatus", "ScenarioSchema", "Plan", "TERMS", "SolverLimits", "SURROGATE_RULE", "inert",
     "read_upload", "template_workbook", "plan_charts", "plan_report", "TERM_LABELS", "signed_term",
@@ -248,6 +250,48 @@ def run_member(
     except (SpecError, ScenarioError) as exc:
         return empty_plan(PlanStatus.ERROR, f"scenario rejected: {exc}")
     return run_solve(document, options)
+
+
+@dataclass(frozen=True)
+class MemberPlan:
+    """A member's plan and how its solve started: "hot" (from the previous member's
+    basis), "cold" (the first of a run), "rebuilt" (the model changed shape), or None
+    (refused by the scenario rules before any solve)."""
+
+    plan: dict[str, Any]
+    start: str | None
+
+
+class MemberRun:
+    """Members of one base solved one after another on one HiGHS object, each from the
+    state the previous one left (optimizer.whatif.hot_start): the job's version of the
+    command line's sweep. Kept by a solver process across the items it is handed."""
+
+    def __init__(self, base: dict[str, Any], options: SolveOptions):
+        self._base = base
+        self._solver = HotStartSolver(options)
+
+    def solve(self, change: dict[str, Any]) -> MemberPlan:
+        """As `run_member` (a refused member gets an `error` plan), hot-started."""
+        try:
+            scenario = parse_scenario(member_document(self._base, change))
+        except (SpecError, ScenarioError) as exc:
+            return MemberPlan(empty_plan(PlanStatus.ERROR, f"scenario rejected: {exc}"), None)
+        solved = self._solver.solve(scenario)
+        return MemberPlan(json_safe(solved.plan), solved.start)
+
+
+def run_members(
+    base: dict[str, Any], changes: list[dict[str, Any]], options: SolveOptions
+) -> list[MemberPlan]:
+    """A run of a job's members in order, each hot-started from the one before."""
+    run = MemberRun(base, options)
+    return [run.solve(change) for change in changes]
+
+
+def is_hedge_change(change: dict[str, Any] | None) -> bool:
+    """A hedge job's item: one hedged plan, never part of a run of members."""
+    return change is not None and HEDGE_CHANGE in change
 
 
 # --- hedged plans (MODEL.md §6): `POST /v1/hedge` and the hedge job ------------------------

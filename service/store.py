@@ -361,50 +361,87 @@ def _expired(stamp: datetime) -> ColumnElement[bool]:
 def claim_items(
     db: Database, limit: int, node: str = DEFAULT_NODE, lease_s: float = DEFAULT_LEASE_S
 ) -> list[ClaimedItem]:
-    """Take up to `limit` queued items of live jobs, oldest job first, and mark them running
-    under `node`'s lease for `lease_s` seconds. On PostgreSQL rows being claimed by
-    another node are skipped (`FOR UPDATE SKIP LOCKED`), so nodes claiming at once take
-    different items.
+    """Take up to `limit` queued items of live jobs, oldest job first (see claim_runs)."""
+    return [item for run in claim_runs(db, limit, 1, node, lease_s) for item in run]
+
+
+def claim_runs(
+    db: Database, runs: int, run_size: int, node: str = DEFAULT_NODE,
+    lease_s: float = DEFAULT_LEASE_S,
+) -> list[list[ClaimedItem]]:  # fmt: skip
+    """Take up to `runs` runs of queued items of live jobs, oldest job first, and mark
+    them running under `node`'s lease for `lease_s` seconds. A run is one item, or up to
+    `run_size` consecutive members of one job (one base, one set of options), to be
+    solved in order, each from the previous one's basis (see `member_runs`). On
+    PostgreSQL rows being claimed by another node are skipped (`FOR UPDATE SKIP LOCKED`),
+    so nodes claiming at once take different items.
 
     The items are chosen on their ids alone, then read: ordering whole rows would read the
     scenario of every queued item on each claim (SQLite sorts full rows), which made a
     large job's dispatch slow down with the length of its queue."""
     chosen = (
-        select(job_items.c.id)
+        select(job_items.c.id, job_items.c.job_id, job_items.c.document_id, job_items.c.member)
         .join(jobs, jobs.c.id == job_items.c.job_id)
         .where(job_items.c.state == ItemState.QUEUED, jobs.c.state.in_(UNFINISHED_JOB))
         .order_by(jobs.c.created_at, job_items.c.position)
-        .limit(limit)
+        .limit(runs * run_size)
     )
+    with db.write() as conn:
+        if conn.dialect.name == "postgresql":
+            chosen = chosen.with_for_update(of=job_items, skip_locked=True)
+        grouped = member_runs(list(conn.execute(chosen)), runs, run_size)
+        if not grouped:
+            return []
+        read = {item.id: item for item in _claimed_rows(conn, [i for g in grouped for i in g])}
+        until = lease_clock(conn) + timedelta(seconds=lease_s)
+        for item in read.values():
+            _start(conn, item, node, until)
+    return [[read[i] for i in group] for group in grouped]
+
+
+def member_runs(candidates: list[Any], runs: int, run_size: int) -> list[list[int]]:
+    """Group queued items (in queue order: id, job_id, document_id, member) into at most
+    `runs` runs: neighbouring members of one job and one base document share a run of at
+    most `run_size`, shortened so that a short queue still spreads over every free
+    thread. (A hedge job's one item never has a neighbour of its job.) The candidates
+    left over stay queued."""
+    size = max(1, min(run_size, -(-len(candidates) // max(runs, 1))))
+    grouped: list[list[int]] = []
+    previous: Any = None
+    for row in candidates:
+        member = row.member is not None
+        joins = (
+            member and previous is not None and grouped and len(grouped[-1]) < size
+            and (row.job_id, row.document_id) == (previous.job_id, previous.document_id)
+        )  # fmt: skip
+        if joins:
+            grouped[-1].append(row.id)
+        elif len(grouped) == runs:
+            break
+        else:
+            grouped.append([row.id])
+        previous = row if member else None
+    return grouped
+
+
+def _claimed_rows(conn: Connection, ids: list[int]) -> list[ClaimedItem]:
     # The scenario stays JSON text: the solver process reads it, the dispatcher need not.
     document = cast(job_documents.c.document, Text).label("document")
     columns = (
         job_items.c.id, job_items.c.job_id, document, jobs.c.options,
         job_items.c.position, job_items.c.scenario_name, job_items.c.member,
     )  # fmt: skip
-    with db.write() as conn:
-        if conn.dialect.name == "postgresql":
-            chosen = chosen.with_for_update(of=job_items, skip_locked=True)
-        ids = list(conn.scalars(chosen))
-        if not ids:
-            return []
-        rows = conn.execute(
-            select(*columns)
-            .join(jobs, jobs.c.id == job_items.c.job_id)
-            .join(job_documents, job_documents.c.id == job_items.c.document_id)
-            .where(job_items.c.id.in_(ids))
-            .order_by(jobs.c.created_at, job_items.c.position)
-        )
-        claimed = [
-            ClaimedItem(
-                r.id, r.job_id, r.document, r.options, r.position, r.scenario_name, r.member
-            )
-            for r in rows
-        ]
-        until = lease_clock(conn) + timedelta(seconds=lease_s)
-        for item in claimed:
-            _start(conn, item, node, until)
-    return claimed
+    rows = conn.execute(
+        select(*columns)
+        .join(jobs, jobs.c.id == job_items.c.job_id)
+        .join(job_documents, job_documents.c.id == job_items.c.document_id)
+        .where(job_items.c.id.in_(ids))
+        .order_by(jobs.c.created_at, job_items.c.position)
+    )
+    return [
+        ClaimedItem(r.id, r.job_id, r.document, r.options, r.position, r.scenario_name, r.member)
+        for r in rows
+    ]
 
 
 def _start(conn: Connection, item: ClaimedItem, node: str, until: datetime) -> None:

@@ -16,6 +16,7 @@ counts a lost attempt like any other crash.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import json
 import logging
 import multiprocessing
@@ -34,7 +35,16 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import store
 from .database import Database
-from .solving import SolveOptions, run_member, run_solve, solve_checked
+from .solving import (
+    MemberPlan,
+    MemberRun,
+    SolveOptions,
+    is_hedge_change,
+    run_member,
+    run_members,
+    run_solve,
+    solve_checked,
+)
 
 log = logging.getLogger("magnets.service")
 # Fresh interpreters: forking a process that runs threads (the server's) is unsafe.
@@ -72,17 +82,52 @@ def _serve(
     allocation the solver's state is not trusted: the process ends."""
     _prepare_process(memory_mb)
     db = Database(database_url) if database_url else None
+    runs = MemberRuns()
     while True:
         try:
             item_id, document, options, change = conn.recv()
-            plan = solve_item(document, options, change)
+            solved = runs.solve(document, options, change)
         except (EOFError, OSError):
             return
         except MemoryError:
             os._exit(EXIT_OUT_OF_MEMORY)
-        if memory_mb is not None and ran_out_of_memory(plan):
+        if memory_mb is not None and ran_out_of_memory(solved.plan):
             os._exit(EXIT_OUT_OF_MEMORY)
-        conn.send(_stored(db, item_id, plan, node))
+        conn.send(_stored(db, item_id, solved.plan, node, solved.start))
+
+
+class MemberRuns:
+    """A solver process's hot starts across the items it is handed: a member of the same
+    base and options as the member before continues that run, from its basis; any other
+    item starts afresh. One run is kept, so a process's memory holds one model at most
+    beyond the solve in hand. A process started anew (after a crash or a cancellation)
+    starts cold, which is never wrong, only slower."""
+
+    def __init__(self) -> None:
+        self._key: tuple[bytes, str] | None = None
+        self._run: MemberRun | None = None
+
+    def solve(self, document: str, options: dict[str, Any], change: Change) -> MemberPlan:
+        if change is None or is_hedge_change(change):
+            return MemberPlan(solve_item(document, options, change), None)
+        key = (hashlib.sha256(document.encode()).digest(), json.dumps(options, sort_keys=True))
+        if self._run is None or key != self._key:
+            self._run = None  # drop the old model before building the next
+            self._run = MemberRun(json.loads(document), _solve_options(options))
+            self._key = key
+        return self._run.solve(change)
+
+
+def _solve_options(options: dict[str, Any]) -> SolveOptions:
+    """A job's stored options as the solver's (`explain` is for one-scenario items)."""
+    return SolveOptions(**{k: v for k, v in options.items() if k != "explain"})
+
+
+def solve_run(
+    document: str, options: dict[str, Any], changes: list[dict[str, Any]]
+) -> list[MemberPlan]:
+    """A run of one job's members (their base as JSON text), hot-started in order."""
+    return run_members(json.loads(document), changes, _solve_options(options))
 
 
 def solve_item(document: str, options: dict[str, Any], change: dict[str, Any] | None) -> Any:
@@ -98,16 +143,17 @@ def solve_item(document: str, options: dict[str, Any], change: dict[str, Any] | 
 
 
 def _stored(
-    db: Database | None, item_id: int, plan: dict[str, Any], node: str | None = None
-) -> Finished:
+    db: Database | None, item_id: int, plan: dict[str, Any], node: str | None = None,
+    start: str | None = None,
+) -> Finished:  # fmt: skip
     if db is None:
-        return Finished(plan, None)
+        return Finished(plan, None, start)
     try:
         written = store.record_plan(db, item_id, plan, node)
     except SQLAlchemyError as exc:  # the dispatcher stores it instead, retrying as it does
         log.warning("a solver process could not store the plan of item %d: %s", item_id, exc)
-        return Finished(plan, None)
-    return Finished(plan_summary(plan), written)
+        return Finished(plan, None, start)
+    return Finished(plan_summary(plan), written, start)
 
 
 def plan_summary(plan: dict[str, Any]) -> dict[str, Any]:
@@ -120,10 +166,11 @@ def plan_summary(plan: dict[str, Any]) -> dict[str, Any]:
 class Finished:
     """A solve's result as a worker sends it: the plan, or its summary when `stored`
     says whether the worker wrote it (True), found the job cancelled or the item's lease
-    lost (False)."""
+    lost (False). `start`: how a member's solve started (see solving.MemberPlan)."""
 
     plan: dict[str, Any]
     stored: bool | None
+    start: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +180,7 @@ class Outcome:
     final: bool = False  # lost for good: the item fails now, with `reason`
     stored: bool | None = None  # the worker stored the plan (True), or found the job
     # cancelled or the lease lost (False); None: the dispatcher stores `plan`
+    start: str | None = None  # a member's: "hot", "cold" or "rebuilt" (solving.MemberPlan)
 
 
 class Slot:
@@ -196,7 +244,7 @@ class Slot:
         try:
             if self._conn.poll():
                 finished: Finished = self._conn.recv()
-                return Outcome(finished.plan, stored=finished.stored)
+                return Outcome(finished.plan, stored=finished.stored, start=finished.start)
         except (EOFError, OSError):
             pass
         if self._process.is_alive():
@@ -243,6 +291,15 @@ class LocalPool:
 
     def capacity(self) -> int:
         return len(self._idle())
+
+    def run_size(self) -> int:
+        """One item a slot: consecutive members still continue hot in a slot's process
+        (MemberRuns), and a slot never holds items it is not yet solving."""
+        return 1
+
+    def submit_run(self, items: list[store.ClaimedItem]) -> None:
+        for item in items:
+            self.submit(item.id, item.document, item.options, item.change)
 
     def submit(
         self, item_id: int, document: str, options: dict[str, Any], change: Change = None

@@ -32,12 +32,8 @@ import http.client
 import json
 import multiprocessing
 import os
-import platform
 import random
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -48,11 +44,20 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from server_process import (  # beside this script
+    HOST,
+    free_port,
+    insert_row,
+    machine,
+    magnets,
+    process_tree,
+    quantile,
+    wait_ready,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
 BASELINE = ROOT / "instances" / "india-2025-baseline.json"
 DOC = ROOT / "docs" / "benchmarks.md"
-HOST = "127.0.0.1"  # loopback only
-START_TIMEOUT_S = 60
 JOB_TIMEOUT_S = 600
 SOLO_REQUESTS = 50
 WARM_UP_REQUESTS = 10
@@ -67,7 +72,7 @@ class Server:
     def cpu_seconds(self) -> tuple[float, float]:
         """CPU time used so far by the server process, and by its solver processes
         (Linux /proc; zeros elsewhere)."""
-        solvers = sum(_own_cpu_seconds(pid) for pid in _process_tree(self.pid)[1:])
+        solvers = sum(_own_cpu_seconds(pid) for pid in process_tree(self.pid)[1:])
         return _own_cpu_seconds(self.pid), solvers
 
     def connection(self) -> http.client.HTTPConnection:
@@ -99,37 +104,12 @@ class Server:
         return answer.status, answer.getheader("X-Plan-Cache"), json.loads(answer.read())
 
 
-def _process_tree(pid: int) -> list[int]:
-    try:
-        tasks = Path(f"/proc/{pid}/task").iterdir()
-        children = [int(c) for t in tasks for c in (t / "children").read_text().split()]
-    except OSError:
-        return [pid]
-    return [pid, *(p for child in children for p in _process_tree(child))]
-
-
 def _own_cpu_seconds(pid: int) -> float:
     try:
         fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return 0.0  # gone (a replaced solver process) or not Linux
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def _magnets(*args: str, env: dict[str, str], log: Path | None = None) -> Any:
-    command = [sys.executable, "-m", "cli.main", *args]
-    if log is None:
-        return subprocess.run(
-            command, cwd=ROOT, env=env, capture_output=True, text=True, check=True
-        )
-    with log.open("wb") as out:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
 
 
 @contextmanager
@@ -141,30 +121,16 @@ def serving(workers: int, **settings: Any) -> Iterator[Server]:
         env["MAGNETS_DATABASE_URL"] = f"sqlite:///{Path(tmp) / 'magnets.db'}"
         env["MAGNETS_WORKERS"] = str(workers)
         env.update({f"MAGNETS_{k.upper()}": str(v) for k, v in settings.items()})
-        key = _magnets("keys", "create", "--tenant", "load", env=env).stdout.split()[-1]
-        port = _free_port()
+        key = magnets("keys", "create", "--tenant", "load", env=env).stdout.split()[-1]
+        port = free_port()
         serve = ["serve", "--host", HOST, "--port", str(port), "--log-level", "warning"]
-        process = _magnets(*serve, env=env, log=Path(tmp) / "server.log")
+        process = magnets(*serve, env=env, log=Path(tmp) / "server.log")
         try:
-            _wait_ready(port, process, Path(tmp) / "server.log")
+            wait_ready(port, process, Path(tmp) / "server.log")
             yield Server(port, key, process.pid)
         finally:
             process.terminate()
             process.wait(timeout=30)
-
-
-def _wait_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=2)
-            conn.request("GET", "/readyz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"magnets serve did not become ready: {log.read_text()[-2000:]}")
 
 
 # --- solve under load -------------------------------------------------------------------
@@ -232,11 +198,6 @@ def hammer(
     return tally
 
 
-def _quantile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
 def solve_load(
     workers: int, clients: int, seconds: float, requests: int, cached: bool
 ) -> dict[str, Any]:
@@ -254,7 +215,7 @@ def solve_load(
             for a, b in zip(cpu_before, server.cpu_seconds(), strict=True)
         ]
     ms = 1000.0
-    solo_p50, solo_solve = _quantile(solo.latencies, 0.5), _quantile(solo.solve_times, 0.5)
+    solo_p50, solo_solve = quantile(solo.latencies, 0.5), quantile(solo.solve_times, 0.5)
     return {
         "mode": "cached" if cached else "solved",
         "workers": workers,
@@ -263,11 +224,11 @@ def solve_load(
         "cache_hits": load.cache_hits,
         "seconds": round(load.elapsed, 1),
         "throughput_rps": round(len(load.latencies) / load.elapsed, 1),
-        "p50_ms": round(_quantile(load.latencies, 0.5) * ms, 1),
-        "p99_ms": round(_quantile(load.latencies, 0.99) * ms, 1),
+        "p50_ms": round(quantile(load.latencies, 0.5) * ms, 1),
+        "p99_ms": round(quantile(load.latencies, 0.99) * ms, 1),
         "max_ms": round(max(load.latencies) * ms, 1),
         "errors": load.errors + solo.errors,
-        "solve_p50_ms": round(_quantile(load.solve_times, 0.5) * ms, 1),
+        "solve_p50_ms": round(quantile(load.solve_times, 0.5) * ms, 1),
         "server_cpu_per_request_ms": round(cpu[0] * ms, 2),
         "solver_cpu_per_request_ms": round(cpu[1] * ms, 2),
         "one_client_p50_ms": round(solo_p50 * ms, 1),
@@ -377,10 +338,6 @@ def _wait_job(server: Server, conn: http.client.HTTPConnection, job_id: str) -> 
 # --- the record -------------------------------------------------------------------------
 
 
-def machine() -> str:
-    return f"{platform.machine()} {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
-
-
 def record(solves: list[dict[str, Any]], batch: dict[str, Any] | None) -> None:
     """Add a row under each table of the "Service load" section."""
     date = datetime.now(UTC).strftime("%Y-%m-%d")
@@ -393,7 +350,7 @@ def record(solves: list[dict[str, Any]], batch: dict[str, Any] | None) -> None:
                f"| {solve['max_ms']} | {solve['errors']} | {solve['solve_p50_ms']} "
                f"| {solve['server_cpu_per_request_ms']} | {solve['solver_cpu_per_request_ms']} "
                f"| {solve['one_client_p50_ms']} | {'–' if overhead is None else overhead} |")  # fmt: skip
-        text = _insert_row(text, "| date | machine | mode |", row)
+        text = insert_row(text, "| date | machine | mode |", row)
     if batch:
         one, two = batch["one"], batch["two"]
         n = batch["scenarios"]
@@ -403,21 +360,12 @@ def record(solves: list[dict[str, Any]], batch: dict[str, Any] | None) -> None:
                f"| {batch['bare_speed_up']:.2f}× | {one['submit_s']} "
                f"| {_per_item_ms(one['server_cpu_s'], n)} / {_per_item_ms(two['server_cpu_s'], n)} "
                f"| {_per_item_ms(one['solver_cpu_s'], n)} / {_per_item_ms(two['solver_cpu_s'], n)} |")  # fmt: skip
-        text = _insert_row(text, "| date | machine | scenarios | repeats |", row)
+        text = insert_row(text, "| date | machine | scenarios | repeats |", row)
     DOC.write_text(text)
 
 
 def _per_item_ms(seconds: float, items: int) -> str:
     return f"{seconds / items * 1000:.1f}"
-
-
-def _insert_row(text: str, header: str, row: str) -> str:
-    """After the last row of the table whose header starts with `header`."""
-    lines = text.split("\n")
-    at = next(i for i, line in enumerate(lines) if line.startswith(header)) + 2
-    while at < len(lines) and lines[at].startswith("|"):
-        at += 1
-    return "\n".join([*lines[:at], row, *lines[at:]])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -55,13 +55,9 @@ import hashlib
 import http.client
 import json
 import os
-import platform
 import random
 import shutil
-import socket
 import statistics
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -74,12 +70,22 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from server_process import (  # beside this script
+    HOST,
+    free_port,
+    insert_row,
+    machine,
+    magnets,
+    process_tree,
+    quantile,
+    wait_ready,
+)
+
 ROOT = Path(__file__).resolve().parent.parent
+
 INSTANCES = ROOT / "instances"
 BASELINE = INSTANCES / "india-2025-baseline.json"
 DOC = ROOT / "docs" / "benchmarks.md"
-HOST = "127.0.0.1"  # loopback only
-START_TIMEOUT_S = 60
 JOB_TIMEOUT_S = 300
 REPEATABLE = ("optimal", "infeasible", "unbounded")  # what the plan cache keeps
 STEADY_WINDOW_S = 15.0
@@ -105,22 +111,6 @@ class Server:
     database: Path | None  # the SQLite file, if SQLite
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind((HOST, 0))
-        return int(s.getsockname()[1])
-
-
-def _magnets(*args: str, env: dict[str, str], log: Path | None = None) -> Any:
-    command = [sys.executable, "-m", "cli.main", *args]
-    if log is None:
-        return subprocess.run(
-            command, cwd=ROOT, env=env, capture_output=True, text=True, check=True
-        )
-    with log.open("wb") as out:
-        return subprocess.Popen(command, cwd=ROOT, env=env, stdout=out, stderr=subprocess.STDOUT)
-
-
 @contextmanager
 def serving(
     workers: int, plan_cache_mb: int, database_url: str | None, keep_log: Path | None
@@ -138,14 +128,14 @@ def serving(
         suffix = "" if database is not None else "-" + uuid.uuid4().hex[:8]
         keys = {}
         for tenant in ("soak-a", "soak-b"):
-            created = _magnets("keys", "create", "--tenant", tenant + suffix, env=env)
+            created = magnets("keys", "create", "--tenant", tenant + suffix, env=env)
             keys[tenant] = created.stdout.split()[-1]
-        port = _free_port()
+        port = free_port()
         log = Path(tmp) / "server.log"
         serve = ["serve", "--host", HOST, "--port", str(port), "--log-level", "warning"]
-        process = _magnets(*serve, env=env, log=log)
+        process = magnets(*serve, env=env, log=log)
         try:
-            _wait_ready(port, process, log)
+            wait_ready(port, process, log)
             yield Server(port, keys, process.pid, log, database)
         finally:
             process.terminate()
@@ -154,30 +144,7 @@ def serving(
                 shutil.copyfile(log, keep_log)
 
 
-def _wait_ready(port: int, process: subprocess.Popen[bytes], log: Path) -> None:
-    deadline = time.monotonic() + START_TIMEOUT_S
-    while time.monotonic() < deadline and process.poll() is None:
-        try:
-            conn = http.client.HTTPConnection(HOST, port, timeout=2)
-            conn.request("GET", "/readyz")
-            if conn.getresponse().status == 200:
-                return
-        except OSError:
-            pass
-        time.sleep(0.2)
-    raise RuntimeError(f"magnets serve did not become ready: {log.read_text()[-2000:]}")
-
-
 # --- memory -------------------------------------------------------------------------------
-
-
-def _process_tree(pid: int) -> list[int]:
-    try:
-        tasks = Path(f"/proc/{pid}/task").iterdir()
-        children = [int(c) for t in tasks for c in (t / "children").read_text().split()]
-    except OSError:
-        return [pid]
-    return [pid, *(p for child in children for p in _process_tree(child))]
 
 
 def _status(pid: int) -> dict[str, int]:
@@ -221,7 +188,7 @@ class Sampler(threading.Thread):
         self.stopped = threading.Event()
 
     def take(self) -> Sample:
-        tree = _process_tree(self.pid)
+        tree = process_tree(self.pid)
         own = _status(self.pid)
         solvers = [_status(p).get("VmRSS", 0) for p in tree[1:]]
         sample = Sample(
@@ -628,11 +595,6 @@ def _run_client(
 # --- the report ---------------------------------------------------------------------------
 
 
-def _quantile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(q * len(ordered)))] if ordered else float("nan")
-
-
 def _median_mib(samples: list[Sample], attribute: str) -> float:
     return round(statistics.median(getattr(s, attribute) for s in samples) / 1024, 1)
 
@@ -673,8 +635,8 @@ def kinds_report(tally: Tally, seconds: float) -> dict[str, dict[str, Any]]:
         rows[name] = {
             "requests": len(kind.latencies),
             "per_s": round(len(kind.latencies) / seconds, 2),
-            "p50_ms": round(_quantile(kind.latencies, 0.5) * ms, 1),
-            "p99_ms": round(_quantile(kind.latencies, 0.99) * ms, 1),
+            "p50_ms": round(quantile(kind.latencies, 0.5) * ms, 1),
+            "p99_ms": round(quantile(kind.latencies, 0.99) * ms, 1),
             "max_ms": round(kind.slowest[0] * ms, 1),
             "max_at_s": round(kind.slowest[1], 1),
             "errors": kind.errors,
@@ -695,10 +657,6 @@ def server_log_lines(log: Path, marks: tuple[str, ...]) -> list[str]:
         for line in lines
         if any(mark in line for mark in marks) and "GET /readyz 503" not in line
     ]
-
-
-def machine() -> str:
-    return f"{platform.machine()} {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}"
 
 
 def _database_size(database: Path | None) -> float | None:
@@ -818,21 +776,12 @@ def record(result: dict[str, Any]) -> None:
            f"| {solvers['steady_mib']} / {solvers['end_mib']} ({', '.join(map(str, memory['solver_processes']))}) "
            f"| {replica['peak_mib']} of {result['plan_cache_mb']} / {replica['evicted']} "
            f"| {result['verdict']} |")  # fmt: skip
-    text = _insert_row(text, RUNS_HEADER, row)
+    text = insert_row(text, RUNS_HEADER, row)
     for name, kind in result["kinds"].items():
         row = (f"| {date} | {name} | {kind['requests']} | {kind['per_s']} | {kind['p50_ms']} "
                f"| {kind['p99_ms']} | {kind['max_ms']} | {kind['errors']} | {kind['back_pressure']} |")  # fmt: skip
-        text = _insert_row(text, KINDS_HEADER, row)
+        text = insert_row(text, KINDS_HEADER, row)
     DOC.write_text(text)
-
-
-def _insert_row(text: str, header: str, row: str) -> str:
-    """After the last row of the table whose header starts with `header`."""
-    lines = text.split("\n")
-    at = next(i for i, line in enumerate(lines) if line.startswith(header)) + 2
-    while at < len(lines) and lines[at].startswith("|"):
-        at += 1
-    return "\n".join([*lines[:at], row, *lines[at:]])
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -50,8 +50,10 @@ class _CoreSchema:
         return self.schema
 
 
-def _amount(**bounds: float) -> _CoreSchema:
-    return _CoreSchema(core_schema.float_schema(allow_inf_nan=False, strict=True, **bounds))
+def _amount(*, ge: float | None = None, gt: float | None = None, le: float) -> _CoreSchema:
+    return _CoreSchema(
+        core_schema.float_schema(allow_inf_nan=False, strict=True, ge=ge, gt=gt, le=le)
+    )
 
 
 NonNegative = Annotated[float, _amount(ge=0, le=MAX_AMOUNT)]

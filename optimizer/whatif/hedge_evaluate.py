@@ -21,40 +21,29 @@ from typing import Any
 import numpy as np
 
 from optimizer.options import SolveOptions
+from optimizer.whatif.hedge_alone import Alone, AloneTask, Shared, solve_alone_each
 from optimizer.whatif.hedge_document import Hedge, Outcome
-from optimizer.whatif.hedge_form import SharedValues, build_extensive_form, solve_form
+from optimizer.whatif.hedge_form import SharedValues
+from optimizer.whatif.runs import IN_PROCESS, Executor
 
-CHUNK = 50  # outcomes per extensive form: the fixed decisions make each block separate
 Z95 = 1.959963984540054
 NAMED = 10  # outcomes named when the fixed plan cannot be completed in them
+FIXED = "fixed"  # the plan whose decisions are fixed
 
 
-def completed_costs(
-    hedge: Hedge, shared: SharedValues, outcomes: Sequence[Outcome], options: SolveOptions
-) -> list[float | None]:
-    """Each outcome's least cost with the here-and-now decisions fixed (None where they
-    cannot be completed). Outcomes are solved in chunks, one at a time where a chunk fails."""
-    costs: list[float | None] = []
-    for at in range(0, len(outcomes), CHUNK):
-        chunk = outcomes[at : at + CHUNK]
-        found = _solve(hedge, shared, chunk, options)
-        if found is not None:
-            costs += found
-            continue
-        for o in chunk:
-            alone = _solve(hedge, shared, [o], options)
-            costs.append(None if alone is None else alone[0])
-    return costs
-
-
-def _solve(
-    hedge: Hedge, shared: SharedValues, outcomes: Sequence[Outcome], options: SolveOptions
-) -> list[float] | None:
-    p = [1.0 / len(outcomes)] * len(outcomes)
-    scenarios = [o.scenario for o in outcomes]
-    form = build_extensive_form(scenarios, p, hedge.reveal_at, hedge.base, fixed=shared)
-    found = solve_form(form, options)
-    return found.costs if found.has_solution else None
+def completed(
+    hedge: Hedge,
+    shared: SharedValues,
+    outcomes: Sequence[Outcome],
+    options: SolveOptions,
+    executor: Executor = IN_PROCESS,
+) -> list[Alone]:
+    """Each outcome completed at least cost with the here-and-now decisions fixed (a
+    cost of None where they cannot be): one by one, since fixing them makes the
+    outcomes independent (`hedge_alone.py`)."""
+    tasks = [AloneTask(o.scenario, FIXED) for o in outcomes]
+    plans = {FIXED: shared}
+    return solve_alone_each(Shared(hedge.base, hedge.reveal_at, options, plans), tasks, executor)
 
 
 def risk_terms(costs: Sequence[float], alpha: float, weight: float) -> np.ndarray:
@@ -75,10 +64,16 @@ def evaluation(
     outcomes: Sequence[Outcome],
     seed: int | None,
     in_sample_objective: float,
+    executor: Executor = IN_PROCESS,
+    solved: Sequence[Alone] | None = None,
 ) -> dict[str, Any]:
-    """The out-of-sample block of a hedged plan document."""
+    """The out-of-sample block of a hedged plan document; `solved`, the outcomes already
+    completed (`completed`), else they are here, on `executor`. `evaluation_s` is the
+    time spent completing them (summed over processes, when they ran on several)."""
+    if solved is None:
+        solved = completed(hedge, shared, outcomes, options, executor)
     started = time.perf_counter()
-    costs = completed_costs(hedge, shared, outcomes, options)
+    costs = [a.cost for a in solved]
     failed = [o.name for o, c in zip(outcomes, costs, strict=True) if c is None]
     out: dict[str, Any] = {
         "outcomes": len(outcomes),
@@ -93,11 +88,11 @@ def evaluation(
         "infeasible_outcomes": failed[:NAMED],
     }
     if not failed:
-        solved = [float(c) for c in costs if c is not None]
-        y = risk_terms(solved, hedge.alpha, hedge.weight)
+        found = [float(c) for c in costs if c is not None]
+        y = risk_terms(found, hedge.alpha, hedge.weight)
         out["objective"] = float(y.mean())
-        out["expected_cost"] = float(np.mean(solved))
-        out["cvar"] = float(risk_terms(solved, hedge.alpha, 1.0).mean())
+        out["expected_cost"] = float(np.mean(found))
+        out["cvar"] = float(risk_terms(found, hedge.alpha, 1.0).mean())
         if len(y) > 1:
             se = float(y.std(ddof=1) / math.sqrt(len(y)))
             out["standard_error"] = se
@@ -107,5 +102,5 @@ def evaluation(
             f"the here-and-now decisions cannot be completed in {len(failed)} of "
             f"{len(outcomes)} outcomes"
         )
-    out["evaluation_s"] = time.perf_counter() - started
+    out["evaluation_s"] = time.perf_counter() - started + sum(a.seconds for a in solved)
     return out

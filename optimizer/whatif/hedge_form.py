@@ -324,6 +324,14 @@ def solve_form(ef: ExtensiveForm, options: SolveOptions) -> FormSolution:
         backend.limit_time(h, options.time_limit - ef.build_s - (passed - started))
     outcome = backend.run(h, ef.is_mip)
     solved = time.perf_counter()
+    return form_solution(ef, outcome, ef.build_s + (passed - started), solved - passed)
+
+
+def form_solution(
+    ef: ExtensiveForm, outcome: SolverOutcome, build_s: float, solve_s: float
+) -> FormSolution:
+    """HiGHS's answer read back: each outcome's plan on its own document (binaries
+    rounded) and the here-and-now values."""
     plans: list[Plan] = []
     values: dict[str, tuple[np.ndarray, np.ndarray]] = {}
     if outcome.x is not None:
@@ -340,8 +348,7 @@ def solve_form(ef: ExtensiveForm, options: SolveOptions) -> FormSolution:
             for b in ef.blocks
         ]
         values = ef.shared_values(x)
-    build_s = ef.build_s + (passed - started)
-    return FormSolution(ef, outcome, plans, values, build_s, solved - passed)
+    return FormSolution(ef, outcome, plans, values, build_s, solve_s)
 
 
 def no_solution(status: PlanStatus) -> bool:

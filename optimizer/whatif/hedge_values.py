@@ -10,6 +10,11 @@ values that price it — wait-and-see, EVPI, the value of hedging and the hedge'
   cannot be completed named, when the fixed plan is infeasible in one.
 - premium: base completed with the hedge's here-and-now decisions, minus base alone —
   what the hedge costs if base is what happens.
+
+Every outcome solved alone behind these values (and behind an out-of-sample evaluation)
+is one task of a single map over the executor (`hedge_alone.py`): in this process, on
+local processes or on a Dask cluster, in runs of neighbouring outcomes hot-started from
+each other. `starts` in the plan counts how those solves were started.
 """
 
 from __future__ import annotations
@@ -25,6 +30,7 @@ from optimizer.model.plan_types import Plan
 from optimizer.model.status import PlanStatus
 from optimizer.options import SolveOptions
 from optimizer.scenario.schema import Scenario
+from optimizer.whatif.hedge_alone import Alone, AloneTask, Shared, solve_alone_each, starts
 from optimizer.whatif.hedge_document import Hedge, Outcome
 from optimizer.whatif.hedge_evaluate import evaluation
 from optimizer.whatif.hedge_form import (
@@ -33,9 +39,11 @@ from optimizer.whatif.hedge_form import (
     build_extensive_form,
     solve_form,
 )
+from optimizer.whatif.runs import IN_PROCESS, Executor
 
 # differences this close to 0 (relative to the objective) are solver round-off
 ROUND_OFF = 1e-9
+BASE_PLAN, HEDGED_PLAN = "base", "hedged"  # the plans whose decisions the values fix
 
 
 def cvar(costs: Sequence[float], probabilities: Sequence[float], alpha: float) -> float:
@@ -107,15 +115,17 @@ def hedged_plan(
     outcome_plans: bool = False,
     fresh: Sequence[Outcome] = (),
     fresh_seed: int | None = None,
+    executor: Executor = IN_PROCESS,
 ) -> dict[str, Any]:
     """The hedged plan document of MODEL.md §6; every failure is a plan, never a trace.
 
     With `fresh` outcomes (`hedge_document.draw_outcomes`, drawn with `fresh_seed`), the
-    plan's here-and-now decisions are also evaluated on them (`evaluation`)."""
+    plan's here-and-now decisions are also evaluated on them (`evaluation`). The
+    outcomes solved alone go to `executor`."""
     options = options or SolveOptions()
     started = time.perf_counter()
     try:
-        return _hedged_plan(hedge, options, outcome_plans, started, fresh, fresh_seed)
+        return _hedged_plan(hedge, options, outcome_plans, started, fresh, fresh_seed, executor)
     except Exception as exc:  # noqa: BLE001 — every outcome is a plan
         return {
             "status": str(PlanStatus.ERROR),
@@ -133,6 +143,7 @@ def _hedged_plan(
     started: float,
     fresh: Sequence[Outcome],
     fresh_seed: int | None,
+    executor: Executor,
 ) -> dict[str, Any]:
     main = solve_hedged(hedge, options)
     solved = time.perf_counter()
@@ -172,47 +183,72 @@ def _hedged_plan(
         _outcome_row(o, plan, outcome_plans)
         for o, plan in zip(hedge.outcomes, main.plans, strict=True)
     ]
-    doc.update(_prices(hedge, options, main, objective))
+    prices, completed = _prices(hedge, options, main, objective, fresh, executor)
+    doc.update(prices)
     if fresh:
-        doc["evaluation"] = evaluation(hedge, options, main.shared, fresh, fresh_seed, objective)
+        doc["evaluation"] = evaluation(
+            hedge, options, main.shared, fresh, fresh_seed, objective, solved=completed
+        )
     doc["timings"] = _timings(main, started, solved)
     doc["model"] = _size(main)
     return doc
 
 
 def _prices(
-    hedge: Hedge, options: SolveOptions, main: FormSolution, objective: float
-) -> dict[str, Any]:
-    """wait_and_see, evpi, value_of_hedging (or the outcome the base plan cannot meet)
-    and premium."""
+    hedge: Hedge,
+    options: SolveOptions,
+    main: FormSolution,
+    objective: float,
+    fresh: Sequence[Outcome],
+    executor: Executor,
+) -> tuple[dict[str, Any], list[Alone]]:
+    """wait_and_see, evpi, value_of_hedging (or the outcome the base plan cannot meet),
+    premium and `starts`; and the fresh outcomes completed with the hedge's decisions.
+    Base is solved first (the value of hedging fixes its decisions), then every outcome
+    alone in one map: free, with base's decisions fixed, and base and the fresh outcomes
+    with the hedge's."""
     out: dict[str, Any] = {}
-    alone = [solve_alone(o.scenario, hedge, options) for o in hedge.outcomes]
-    if all(a.has_solution for a in alone):
-        ws = risk_value([a.costs[0] for a in alone], hedge.probabilities, hedge.alpha, hedge.weight)
+    base = solve_alone(hedge.base, hedge, options)
+    plans: dict[str, SharedValues] = {HEDGED_PLAN: main.shared}
+    scenarios = [o.scenario for o in hedge.outcomes]
+    tasks = [AloneTask(sc) for sc in scenarios]
+    if base.has_solution:
+        plans[BASE_PLAN] = base.shared
+        tasks += [AloneTask(sc, BASE_PLAN) for sc in scenarios]
+        tasks.append(AloneTask(hedge.base, HEDGED_PLAN))
+    tasks += [AloneTask(o.scenario, HEDGED_PLAN) for o in fresh]
+    shared = Shared(hedge.base, hedge.reveal_at, options, plans)
+    found = solve_alone_each(shared, tasks, executor)
+    out["starts"] = starts(found)
+    n = len(scenarios)
+    alone, rest = found[:n], found[n:]
+    costs = _costs(alone)
+    if costs is not None:
+        ws = risk_value(costs, hedge.probabilities, hedge.alpha, hedge.weight)
         out["wait_and_see"] = ws
         out["evpi"] = _difference(objective, ws)
-    base = solve_alone(hedge.base, hedge, options)
     if not base.has_solution:
-        return out
-    fixed = solve_hedged(hedge, options, fixed=base.shared)
-    if fixed.has_solution:
-        unhedged = risk_value(fixed.costs, hedge.probabilities, hedge.alpha, hedge.weight)
-        out["value_of_hedging"] = _difference(unhedged, objective)
-    elif fixed.outcome.status == PlanStatus.INFEASIBLE:
-        out["value_of_hedging_infeasible_outcome"] = _first_infeasible(hedge, options, base.shared)
-    with_hedge = solve_alone(hedge.base, hedge, options, fixed=main.shared)
-    if with_hedge.has_solution:
-        out["premium"] = _difference(with_hedge.costs[0], base.costs[0])
-    return out
+        return out, rest
+    fixed, with_hedge, rest = rest[:n], rest[n], rest[n + 1 :]
+    unhedged = _costs(fixed)
+    if unhedged is not None:
+        value = risk_value(unhedged, hedge.probabilities, hedge.alpha, hedge.weight)
+        out["value_of_hedging"] = _difference(value, objective)
+    elif any(a.status == PlanStatus.INFEASIBLE for a in fixed):
+        out["value_of_hedging_infeasible_outcome"] = next(
+            o.name
+            for o, a in zip(hedge.outcomes, fixed, strict=True)
+            if a.status == PlanStatus.INFEASIBLE
+        )
+    if with_hedge.cost is not None:
+        out["premium"] = _difference(with_hedge.cost, base.costs[0])
+    return out, rest
 
 
-def _first_infeasible(hedge: Hedge, options: SolveOptions, fixed: SharedValues) -> str | None:
-    for o in hedge.outcomes:
-        if solve_alone(o.scenario, hedge, options, fixed=fixed).outcome.status == (
-            PlanStatus.INFEASIBLE
-        ):
-            return o.name
-    return None
+def _costs(found: Sequence[Alone]) -> list[float] | None:
+    """Every cost, or None when one outcome has no solution."""
+    costs = [a.cost for a in found]
+    return None if any(c is None for c in costs) else [float(c or 0.0) for c in costs]
 
 
 def _difference(a: float, b: float) -> float:

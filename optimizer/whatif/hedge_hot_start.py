@@ -1,0 +1,116 @@
+"""Extensive forms solved one after another on one HiGHS object, each from the state the
+previous one left: what `hot_start.HotStartSolver` does for scenarios, done for the forms
+behind a hedged plan's values (an outcome alone, an outcome with here-and-now decisions
+fixed).
+
+A hedge's outcomes differ from each other in numbers only (MODEL.md §6), so the forms of
+two outcomes usually have one shape: only costs, bounds, right-hand sides and
+coefficients are handed over, and the simplex goes on from the basis it kept. A form of
+another shape (an outcome whose numbers leave a column out) is passed whole. The
+hand-over is `hot_start.py`'s: new costs first, re-optimised by primal simplex, then the
+new limits by dual simplex.
+"""
+
+from __future__ import annotations
+
+import time
+from dataclasses import replace
+
+import highspy
+import numpy as np
+
+from optimizer.model import highs_backend as backend
+from optimizer.options import SolveOptions
+from optimizer.whatif.hedge_form import ExtensiveForm, FormSolution, form_solution, pass_form
+from optimizer.whatif.hot_start import (
+    COLD,
+    HOT,
+    REBUILT,
+    SIMPLEX_CHOOSE,
+    SIMPLEX_PRIMAL,
+    ModelArrays,
+    apply_differences,
+)
+
+
+def form_arrays(ef: ExtensiveForm) -> ModelArrays:
+    """The form as the arrays HiGHS holds, so that two forms line up entry by entry."""
+    rows = np.repeat(np.arange(ef.num_rows, dtype=np.int64), np.diff(ef.start))
+    return ModelArrays(
+        ef.cost, ef.lower, ef.upper, ef.integer.astype(bool), ef.row_lower, ef.row_upper,
+        rows, ef.index.astype(np.int64), ef.value,
+    )  # fmt: skip
+
+
+class FormSolver:
+    """Solves extensive forms in turn; `starts` counts how each was started (HOT, COLD,
+    REBUILT as `hot_start.py` names them)."""
+
+    def __init__(self, options: SolveOptions, hot: bool = True):
+        self.options = options
+        self.hot = hot
+        self.starts: dict[str, int] = {}
+        self._h: highspy.Highs | None = None
+        self._arrays: ModelArrays | None = None
+        self._x: np.ndarray | None = None  # last solution, offered to the next MILP
+
+    def solve(self, ef: ExtensiveForm) -> tuple[FormSolution, str]:
+        started = time.perf_counter()
+        start = self._load(ef, form_arrays(ef))
+        passed = time.perf_counter()
+        assert self._h is not None
+        if self.options.time_limit is not None:
+            backend.limit_time(self._h, self.options.time_limit - ef.build_s - (passed - started))
+        outcome = backend.run(self._h, ef.is_mip)
+        solved = time.perf_counter()
+        self._x = outcome.x
+        self.starts[start] = self.starts.get(start, 0) + 1
+        return form_solution(ef, outcome, ef.build_s + (passed - started), solved - passed), start
+
+    def _load(self, ef: ExtensiveForm, arrays: ModelArrays) -> str:
+        if self.hot and self._h is not None and self._arrays is not None:
+            if self._arrays.same_shape(arrays):
+                try:
+                    self._hand_over(ef, arrays)
+                    return HOT
+                except RuntimeError:
+                    pass  # a change HiGHS refused: the form goes over whole
+            start = REBUILT
+        else:
+            start = COLD if self._h is None else REBUILT
+        self._h = backend.new_highs(self.options)
+        pass_form(self._h, ef)
+        self._arrays, self._x = arrays, None
+        return start
+
+    def _hand_over(self, ef: ExtensiveForm, arrays: ModelArrays) -> None:
+        """Only the differences (see `HotStartSolver._hand_over` for why in two steps)."""
+        h, old = self._h, self._arrays
+        assert h is not None and old is not None
+        if not ef.is_mip:
+            with_costs = replace(old, cost=arrays.cost)
+            costs_changed = apply_differences(h, old, with_costs).costs > 0
+            h.setOptionValue(
+                "simplex_strategy", SIMPLEX_PRIMAL if costs_changed else SIMPLEX_CHOOSE
+            )
+            if costs_changed and _limits_differ(with_costs, arrays):
+                h.run()  # the new costs alone; its result only serves as the next start
+                h.setOptionValue("simplex_strategy", SIMPLEX_CHOOSE)
+            old = with_costs
+        apply_differences(h, old, arrays)
+        self._arrays = arrays
+        if ef.is_mip and self._x is not None:
+            solution = highspy.HighsSolution()
+            solution.col_value = self._x.tolist()
+            solution.value_valid = True
+            h.setSolution(solution)  # HiGHS checks it and ignores one that does not fit
+
+
+def _limits_differ(a: ModelArrays, b: ModelArrays) -> bool:
+    return not (
+        np.array_equal(a.col_lower, b.col_lower)
+        and np.array_equal(a.col_upper, b.col_upper)
+        and np.array_equal(a.row_lower, b.row_lower)
+        and np.array_equal(a.row_upper, b.row_upper)
+        and np.array_equal(a.entry_val, b.entry_val)
+    )

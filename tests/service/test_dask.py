@@ -1,11 +1,12 @@
 """Jobs solved on a real Dask cluster: a `dask scheduler` and two `dask worker` processes
 on loopback, and `magnets serve` pointed at it with MAGNETS_DASK_SCHEDULER. The test
-watches the cluster through a Dask client of its own. Skipped without the `dask` command.
-About 30 s on 2 cores."""
+watches the cluster through a Dask client of its own, and the service through its log.
+Skipped without the `dask` command. About 40 s on 2 cores."""
 
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import shutil
 import signal
@@ -34,6 +35,7 @@ from tests.service.conftest import (
     wait_for_job,
 )
 from tests.service.scenarios import C0_OBJECTIVE, c0, slow_lp
+from tests.service.test_member_runs import cold_objective, four_licences_sweep
 
 DASK = shutil.which("dask", path=os.pathsep.join([str(Path(sys.executable).parent),
                                                   os.environ.get("PATH", "")]))  # fmt: skip
@@ -96,13 +98,19 @@ def cluster(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
 
 
 @pytest.fixture(scope="module")
-def dask_service(cluster: Any, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Service]:
+def service_directory(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The service's database and its log (`server.log`, JSON lines from info up)."""
+    return tmp_path_factory.mktemp("dask-service")
+
+
+@pytest.fixture(scope="module")
+def dask_service(cluster: Any, service_directory: Path) -> Iterator[Service]:
     address, _ = cluster
-    directory = tmp_path_factory.mktemp("dask-service")
+    directory = service_directory
     env = service_env(f"sqlite:///{directory / 'magnets.db'}", dask_scheduler=address,
                       max_time_limit=60, max_running_jobs_per_tenant=10)  # fmt: skip
     key = mint_key("alpha", env)
-    process, url = start_service(env, directory / "server.log")
+    process, url = start_service(env, directory / "server.log", "--log-level", "info")
     try:
         yield Service(url, env, {"alpha": key})
     finally:
@@ -244,3 +252,119 @@ def _attempts(service: Service, job_id: str) -> list[tuple[str, int]]:
     with sqlite3.connect(database) as db:
         query = "SELECT state, attempts FROM job_items WHERE job_id = ? ORDER BY position"
         return list(db.execute(query, (job_id,)).fetchall())
+
+
+def test_a_sweep_is_solved_in_hot_started_runs(
+    client: httpx.Client, cluster: Any, dask_service: Service, service_directory: Path
+) -> None:
+    """Runs of neighbouring members, one Dask task each: within a run every member but
+    the first starts from its neighbour's basis, and each agrees with a cold solve."""
+    _, dask = cluster
+    dask.wait_for_workers(2, timeout=CLUSTER_TIMEOUT_S)
+    spec = four_licences_sweep(20)
+    started = time.time()
+    job_id = client.post("/v1/jobs", json={"sweep": spec}).json()["id"]
+    job = wait_for_job(client, job_id, ("completed", "failed"), timeout=40)
+    assert (job["state"], job["solved"], job["total"]) == ("completed", 21, 21)
+
+    items = client.get(f"/v1/jobs/{job_id}/plans").json()["items"]
+    base, changes = spec["base"], _changes(spec)
+    for item, change in zip(items, changes, strict=True):
+        assert item["plan"]["scenario"] == change["name"]
+        assert item["plan"]["objective"] == pytest.approx(cold_objective(base, change), rel=1e-6)
+    tasks = [t for t in dask.get_task_stream(start=started) if _ours(t["key"])]
+    starts = _starts(service_directory, job_id)
+    assert sorted(starts) == list(range(21))  # one plan recorded per item
+    assert 3 <= len(tasks) <= 6  # runs of at most 8 (MAGNETS_DASK_CHUNK's default)
+    assert sorted(starts.values()).count("cold") == len(tasks)  # each run's first member
+    assert set(starts.values()) == {"cold", "hot"}
+    assert _attempts(dask_service, job_id) == [("solved", 1)] * 21
+
+
+def test_a_run_whose_worker_dies_is_solved_again_with_one_plan_per_item(
+    client: httpx.Client, cluster: Any, dask_service: Service, service_directory: Path
+) -> None:
+    """Dask runs the whole run again elsewhere; every item still gets one plan, and one
+    attempt: the retry was the cluster's."""
+    _, dask = cluster
+    dask.wait_for_workers(2, timeout=CLUSTER_TIMEOUT_S)
+    spec = _slow_sweep(members=4)  # two runs of two: a cold member of about 2 s, a hot one
+    job_id = client.post("/v1/jobs", json={"sweep": spec, "options": {"time_limit": 60}})
+    job_id = job_id.json()["id"]
+    worker = wait_until(lambda: processing_worker(dask), timeout=20)
+    time.sleep(0.5)  # inside the run's first, cold, member
+    [pid] = dask.run(os.getpid, workers=[worker]).values()
+    os.kill(pid, signal.SIGKILL)  # its nanny starts a fresh worker process
+    wait_until(lambda: died_under(dask), timeout=10)  # the kill caught the run mid-way
+
+    job = wait_for_job(client, job_id, ("completed", "failed"), timeout=40)
+    assert (job["state"], job["solved"], job["failed"]) == ("completed", 4, 0)
+    items = client.get(f"/v1/jobs/{job_id}/plans").json()["items"]
+    assert [i["plan"]["status"] for i in items] == ["optimal"] * 4
+    assert sorted(_starts(service_directory, job_id)) == [0, 1, 2, 3]
+    assert _attempts(dask_service, job_id) == [("solved", 1)] * 4
+    wait_until(lambda: not our_tasks(dask), timeout=10)
+
+
+def test_cancelling_a_sweep_cancels_its_runs(client: httpx.Client, cluster: Any) -> None:
+    """A run's task is cancelled once none of its items is wanted; the runs still on the
+    workers end on their own, and none of their plans is kept."""
+    _, dask = cluster
+    dask.wait_for_workers(2, timeout=CLUSTER_TIMEOUT_S)
+    body = {"sweep": _slow_sweep(members=4), "options": {"time_limit": 60}}
+    job_id = client.post("/v1/jobs", json=body).json()["id"]
+    wait_until(lambda: len(our_tasks(dask)) == 2 and processing_worker(dask), timeout=20)
+    assert client.delete(f"/v1/jobs/{job_id}").json()["state"] == "cancelled"
+
+    wait_until(lambda: not our_tasks(dask), timeout=5)  # both runs' futures are cancelled
+    wait_until(lambda: not any(dask.run(executing).values()), timeout=30)
+    time.sleep(1.0)  # a few dispatcher steps after that
+    items = client.get(f"/v1/jobs/{job_id}/plans").json()["items"]
+    assert [(i["state"], i["plan"]) for i in items] == [("cancelled", None)] * 4
+
+
+def died_under(dask: Any) -> list[str]:
+    """The service's tasks the scheduler saw a worker die under (to run them again)."""
+
+    def suspicious(dask_scheduler: Any) -> list[str]:
+        return [str(k) for k, ts in dask_scheduler.tasks.items()
+                if _ours(k) and ts.suspicious > 0]  # fmt: skip
+
+    found: list[str] = dask.run_on_scheduler(suspicious)
+    return found
+
+
+def _slow_sweep(members: int) -> dict[str, Any]:
+    return {
+        "name": "slow", "base": slow_lp(suppliers=100, periods=24), "mode": "monte_carlo",
+        "samples": members, "seed": 3, "include_base": False,
+        "axes": [
+            {"name": "cn_tariff", "shock": {"kind": "tariff", "country": "CN"},
+             "parameter": "value", "distribution": {"type": "uniform", "low": 0.05, "high": 0.15}},
+            {"name": "demand", "shock": {"kind": "demand"},
+             "distribution": {"type": "uniform", "low": 0.95, "high": 1.05}},
+        ],
+    }  # fmt: skip
+
+
+def _changes(spec: dict[str, Any]) -> list[dict[str, Any]]:
+    from service.solving import sweep_members
+    from tests.service.test_member_runs import LIMITS
+
+    return [change for _, change in sweep_members(spec, LIMITS, 1000)[1]]
+
+
+def _ours(key: Any) -> bool:
+    return str(key).startswith(KEY_PREFIX)
+
+
+def _starts(directory: Path, job_id: str) -> dict[int, str]:
+    """Each solved item's position and how its solve started, from the service's log
+    (job.item_solved, written once the item's plan is recorded)."""
+    starts: dict[int, str] = {}
+    for line in (directory / "server.log").read_text().splitlines():
+        event = json.loads(line) if line.startswith("{") else {}
+        if event.get("event") == "job.item_solved" and event.get("job_id") == job_id:
+            assert event["position"] not in starts, f"item {event['position']} recorded twice"
+            starts[event["position"]] = event.get("start")
+    return starts

@@ -46,6 +46,20 @@ def add_commands(sub: Any) -> None:
         type=int,
         help="seed of the fresh outcomes (default: the sample's seed + 1)",
     )
+    h.add_argument(
+        "--workers",
+        metavar="N",
+        type=int,
+        default=1,
+        help="local processes that solve the outcomes alone behind the values (wait-and-see, "
+        "value of hedging, out of sample), in runs hot-started from each other (default 1)",
+    )
+    h.add_argument(
+        "--dask",
+        metavar="ADDRESS",
+        help="solve those outcomes on the Dask cluster at this scheduler address "
+        "(tcp://host:8786) instead",
+    )
     h.add_argument("--out", metavar="PLAN.json", help="write the plan JSON here instead of stdout")
     h.add_argument(
         "--format",
@@ -74,8 +88,14 @@ def _run(args: argparse.Namespace) -> int:
     from optimizer.whatif.hedge_document import MAX_OUTCOMES, draw_outcomes, load_hedge
     from optimizer.whatif.hedge_summary import hedge_summary
     from optimizer.whatif.hedge_values import hedged_plan
+    from optimizer.whatif.runs import Executor
 
     options = solve_options(args)
+    if args.workers < 1:
+        raise OptionError("--workers must be a whole number >= 1")
+    if args.dask is not None and "://" not in args.dask:
+        raise OptionError("--dask takes a scheduler address such as tcp://host:8786")
+    executor = Executor(args.workers, args.dask)
     if args.evaluate is not None and not 1 <= args.evaluate <= MAX_OUTCOMES:
         raise OptionError(f"--evaluate must be a whole number from 1 to {MAX_OUTCOMES:,}")
     if args.evaluate_seed is not None and (args.evaluate is None or args.evaluate_seed < 0):
@@ -91,7 +111,7 @@ def _run(args: argparse.Namespace) -> int:
         seed = hedge.sample.seed + 1 if args.evaluate_seed is None else args.evaluate_seed
         fresh = draw_outcomes(hedge, args.evaluate, seed)
     with solver_log_to_stderr(args.verbose):
-        plan = hedged_plan(hedge, options, args.outcome_plans, fresh, seed)
+        plan = hedged_plan(hedge, options, args.outcome_plans, fresh, seed, executor)
     if args.format == "table":
         text = hedge_summary(plan)
     else:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import math
+import os
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -39,6 +40,7 @@ from optimizer.whatif.hedge_document import MAX_OUTCOMES, parse_hedge
 from optimizer.whatif.hedge_document import HedgeSpec as HedgeSchema
 from optimizer.whatif.hedge_values import hedged_plan
 from optimizer.whatif.hot_start import HotStartSolver
+from optimizer.whatif.runs import IN_PROCESS, Executor, own_cluster
 from optimizer.whatif.shocks import OriginShareShock, SpecError, apply_shocks, parse_shocks
 from optimizer.whatif.sweep import (
     base_document,
@@ -296,6 +298,7 @@ def is_hedge_change(change: dict[str, Any] | None) -> bool:
 
 # --- hedged plans (MODEL.md §6): `POST /v1/hedge` and the hedge job ------------------------
 HEDGE_CHANGE = "hedge"  # a hedge job item's change: {"hedge": run_hedge's keyword arguments}
+DASK_SCHEDULER_VARIABLE = "MAGNETS_DASK_SCHEDULER"  # Settings.dask_scheduler, as inherited
 BASE_PATH_RULE = (
     "a path is read only by `magnets hedge`, beside the hedge file; give the base "
     "scenario document inline"
@@ -380,13 +383,26 @@ def validate_hedge(document: Any) -> None:
     parse_hedge(document)
 
 
+def hedge_executor() -> Executor:
+    """Where a hedge's outcomes solved alone go (docs/model-notes.md, "Hedged plans"): the
+    Dask cluster the hedge itself runs on (a hedge job on the cluster), else the one
+    MAGNETS_DASK_SCHEDULER names (the service's setting, which its solver processes
+    inherit), else this solver process, hot-started one after another. Never local
+    processes: a job worker is a daemon process, which may not start any, and the
+    service's solver processes already are its share of the machine's cores."""
+    cluster = own_cluster() or os.environ.get(DASK_SCHEDULER_VARIABLE) or None
+    return Executor(dask=cluster) if cluster else IN_PROCESS
+
+
 def hedge_checked(
     document: Any, options: SolveOptions, outcome_plans: bool = False
 ) -> tuple[str | None, bytes]:
     """The hedged plan's status and the plan as JSON, for a hedge document whose size was
     checked (an invalid one raises ScenarioError), read and solved in the solver process
     as `solve_checked` does a scenario."""
-    plan = json_safe(hedged_plan(parse_hedge(document), options, outcome_plans))
+    plan = json_safe(
+        hedged_plan(parse_hedge(document), options, outcome_plans, executor=hedge_executor())
+    )
     text = json.dumps(plan, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return plan.get("status"), text.encode("utf-8")
 
@@ -405,7 +421,8 @@ def run_hedge(document: Any, options: SolveOptions, outcome_plans: bool = False)
         name = document.get("name") if isinstance(document, dict) else None
         return {"status": str(PlanStatus.ERROR), "message": f"hedge rejected: {exc}",
                 "objective": None, "name": str(name or ""), "timings": {"total_s": 0.0}}  # fmt: skip
-    plan: dict[str, Any] = json_safe(hedged_plan(hedge, options, outcome_plans))
+    found = hedged_plan(hedge, options, outcome_plans, executor=hedge_executor())
+    plan: dict[str, Any] = json_safe(found)
     return plan
 
 

@@ -82,3 +82,22 @@ def test_base_may_be_a_scenario_file_beside_the_hedge(tmp_path: Path, capsys: An
     doc["base"] = "scenarios/missing.json"
     assert main(["hedge", write(tmp_path, doc)]) == 2
     assert "invalid hedge document: /base: " in capsys.readouterr().err
+
+
+def test_two_workers_give_the_plan_of_one(tmp_path: Path, capsys: Any) -> None:
+    path = write(tmp_path, hedge(0.5))
+    assert main(["hedge", path]) == 0
+    one = json.loads(capsys.readouterr().out)
+    assert main(["hedge", path, "--workers", "2"]) == 0
+    two = json.loads(capsys.readouterr().out)
+    for key in ("objective", "wait_and_see", "evpi", "value_of_hedging", "premium"):
+        assert two[key] == pytest.approx(one[key], rel=1e-9), key
+    assert sum(two["starts"].values()) == sum(one["starts"].values())
+
+
+@pytest.mark.parametrize(
+    ("option", "words"), [(["--workers", "0"], "--workers"), (["--dask", "here"], "--dask")]
+)
+def test_a_bad_executor_exits_2(tmp_path: Path, capsys: Any, option: list[str], words: str) -> None:
+    assert main(["hedge", write(tmp_path, hedge(0.5)), *option]) == 2
+    assert words in capsys.readouterr().err

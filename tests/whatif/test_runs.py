@@ -29,7 +29,7 @@ def _shifted(state: dict[str, Any], run: list[int]) -> list[tuple[int, int, int]
 def cluster() -> Iterator[str]:
     distributed = pytest.importorskip("distributed")
     with distributed.LocalCluster(
-        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=None
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0"
     ) as c:
         yield c.scheduler_address
 

@@ -8,6 +8,7 @@ from sqlalchemy import (
     JSON,
     Column,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -137,4 +138,23 @@ job_items = Table(
     Index("ix_job_items_job_state", "job_id", "state"),
     # Running items whose lease has expired, found without reading the rows.
     Index("ix_job_items_lease", "state", "lease_expires_at"),
+)
+
+
+# The web workspace's sessions (service/web/sessions.py), here so that every node of the
+# service knows them and a restart signs nobody out. Keyed by the hash of the cookie's
+# id, so that the table alone lets nobody in. Times are seconds since the epoch.
+page_sessions = Table(
+    "page_sessions",
+    metadata,
+    Column("id_sha256", String(64), primary_key=True),
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE")),  # null until signed in
+    Column("tenant_name", String(100), nullable=False),
+    Column("csrf", String(64), nullable=False),  # the session's form token
+    Column("key_sha256", String(64)),  # the key signed in with; null without keys (--no-auth)
+    Column("created_s", Float, nullable=False),
+    Column("seen_s", Float, nullable=False),
+    Column("key_checked_s", Float, nullable=False),
+    Column("notice", Text),  # one line for the next page shown
+    Index("ix_page_sessions_seen", "seen_s"),
 )

@@ -53,6 +53,7 @@ from .pages_common import (
     clear_cookie,
     cookie_of,
     not_found,
+    notify,
     problem_rows,
     read_form,
     render,
@@ -110,7 +111,7 @@ async def sign_in_page(request: Request, next: str = LIBRARY) -> Response:
     browser in). Without keys (`--no-auth`) the browser goes straight in."""
     target = next if SAFE_NEXT.match(next) else LIBRARY
     store_ = sessions(request)
-    current = store_.get(cookie_of(request))
+    current = await run_in_threadpool(store_.get, cookie_of(request))
     if current is not None and current.tenant is not None:
         return _see(target)
     settings = settings_of(request)
@@ -118,13 +119,14 @@ async def sign_in_page(request: Request, next: str = LIBRARY) -> Response:
         local = request.app.state.local_tenant
         if local is None:
             raise PageError(503, "Starting", "The database is not ready yet; reload shortly.")
-        session_id = store_.new(PageSession(tenant=int(local), tenant_name="local"))
+        local_session = PageSession(tenant=int(local), tenant_name="local")
+        session_id = await run_in_threadpool(store_.new, local_session)
         response: Response = _see(target)
     else:
         kept = cookie_of(request) if current is not None else None
         if kept is None or current is None:
             current = PageSession()
-            kept = store_.new(current)
+            kept = await run_in_threadpool(store_.new, current)
         session_id = kept
         response = render(request, "sign_in.html", None, csrf=current.csrf, next=target)
     set_cookie(request, response, session_id)
@@ -137,7 +139,7 @@ async def sign_in(request: Request) -> Response:
     id planted before sign-in is worth nothing after)."""
     store_ = sessions(request)
     old_id = cookie_of(request)
-    anonymous = store_.get(old_id)
+    anonymous = await run_in_threadpool(store_.get, old_id)
     form = await read_form(request, anonymous)
     raw_next = str(form.get("next") or LIBRARY)
     target = raw_next if SAFE_NEXT.match(raw_next) else LIBRARY
@@ -151,16 +153,16 @@ async def sign_in(request: Request) -> Response:
             request, "sign_in.html", None, 401, csrf=anonymous.csrf, next=target, error=message
         )
     name = await run_in_threadpool(page_queries.tenant_name, db, tenant) or ""
-    store_.drop(old_id)
+    await run_in_threadpool(store_.drop, old_id)
     session = PageSession(tenant=tenant, tenant_name=name, key_sha256=key_hash(key))
     response = _see(target)
-    set_cookie(request, response, store_.new(session))
+    set_cookie(request, response, await run_in_threadpool(store_.new, session))
     return response
 
 
 @router.post("/sign-out")
 async def sign_out(request: Request, visit: SignedIn, form: CheckedForm) -> Response:
-    sessions(request).drop(visit.session_id)
+    await run_in_threadpool(sessions(request).drop, visit.session_id)
     response = _see("/sign-in")
     clear_cookie(response)
     return response
@@ -243,7 +245,7 @@ async def upload(request: Request, visit: SignedIn, form: CheckedForm) -> Respon
         raise PageError(503, "Busy", BUSY) from None
     db = request.app.state.db
     row = await run_in_threadpool(store.add_scenario, db, visit.tenant, name, document)
-    visit.session.notice = f"Uploaded {filename} as “{name}”."
+    await notify(request, visit, f"Uploaded {filename} as “{name}”.")
     return _see(f"{LIBRARY}/{row['id']}")
 
 
@@ -337,7 +339,7 @@ def duplicate(request: Request, visit: SignedIn, form: CheckedForm, scenario_id:
     except ScenarioError as exc:  # the rules changed since it was stored
         return _scenario_page(request, visit, row, 422, problems=problem_rows(exc.problems))
     copy = store.add_scenario(request.app.state.db, visit.tenant, name, document)
-    visit.session.notice = f"Duplicated as “{lineage_of(name).label}”."
+    sessions(request).notify(visit.session_id, f"Duplicated as “{lineage_of(name).label}”.")
     return _see(f"{LIBRARY}/{copy['id']}")
 
 
@@ -347,7 +349,7 @@ def delete(request: Request, visit: SignedIn, form: CheckedForm, scenario_id: st
     row = _scenario(request, visit, scenario_id)
     if not store.delete_scenario(request.app.state.db, visit.tenant, scenario_id):
         raise not_found("scenario")
-    visit.session.notice = f"Deleted “{lineage_of(row['name']).label}”."
+    sessions(request).notify(visit.session_id, f"Deleted “{lineage_of(row['name']).label}”.")
     return _see(LIBRARY)
 
 
@@ -368,7 +370,7 @@ def make_variant(
             request, visit, row, 422, problems=problem_rows(exc.problems), entered=form
         )
     variant = store.add_scenario(request.app.state.db, visit.tenant, name, document)
-    visit.session.notice = f"Saved the variant “{lineage_of(name).label}”."
+    sessions(request).notify(visit.session_id, f"Saved the variant “{lineage_of(name).label}”.")
     return _see(f"{LIBRARY}/{variant['id']}")
 
 

@@ -21,6 +21,8 @@ from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 from jinja2 import Environment, FileSystemLoader
+from sqlalchemy.exc import SQLAlchemyError
+from starlette.background import BackgroundTask
 from starlette.concurrency import run_in_threadpool
 from starlette.datastructures import FormData
 
@@ -54,8 +56,7 @@ class PageError(Exception):
 
 
 def install(app: FastAPI) -> None:
-    """The session store, the static files and the refusal pages."""
-    app.state.page_sessions = PageSessions()
+    """The static files and the refusal pages."""
     app.mount(STATIC_PATH, StaticFiles(directory=WEB / "static"), name="static")
     app.add_exception_handler(PageError, _on_page_error)
 
@@ -64,7 +65,10 @@ async def _on_page_error(request: Request, exc: Exception) -> Response:
     assert isinstance(exc, PageError)
     if exc.location is not None:
         return RedirectResponse(exc.location, status_code=303, headers=NO_STORE)
-    visit = _visit_or_none(request)
+    try:
+        visit = await _visit_or_none(request)
+    except SQLAlchemyError:  # the refusal is shown all the same, without the session
+        visit = None
     return render(request, "error.html", visit, exc.status, title=exc.title, message=exc.message)
 
 
@@ -82,8 +86,15 @@ class Visit:
 
 
 def sessions(request: Request) -> PageSessions:
-    store: PageSessions = request.app.state.page_sessions
-    return store
+    """The sessions, in the service's database; call them off the event loop."""
+    if not getattr(request.app.state, "storage_ready", False):
+        raise PageError(503, "Starting", "The database is not ready yet; reload shortly.")
+    return PageSessions(request.app.state.db)
+
+
+async def notify(request: Request, visit: Visit, notice: str) -> None:
+    """One line for the next page the planner sees (after the redirect)."""
+    await run_in_threadpool(sessions(request).notify, visit.session_id, notice)
 
 
 def cookie_of(request: Request) -> str | None:
@@ -104,10 +115,13 @@ def clear_cookie(response: Response) -> None:
     response.delete_cookie(SECURE_COOKIE, path="/", httponly=True, samesite="lax", secure=True)
 
 
-def _visit_or_none(request: Request) -> Visit | None:
+async def _visit_or_none(request: Request) -> Visit | None:
+    """The request's signed-in session."""
     session_id = cookie_of(request)
-    session = sessions(request).get(session_id)
-    if session_id is None or session is None or session.tenant is None:
+    if session_id is None:
+        return None
+    session = await run_in_threadpool(sessions(request).get, session_id)
+    if session is None or session.tenant is None:
         return None
     return Visit(session_id, session)
 
@@ -120,17 +134,17 @@ def sign_in_location(request: Request) -> str:
 async def _signed_in(request: Request) -> Visit:
     """The request's signed-in session, or a redirect to the sign-in page. A session
     whose key has been revoked ends within KEY_CHECK_S."""
-    visit = _visit_or_none(request)
+    visit = await _visit_or_none(request)
     if visit is None:
         raise PageError(303, "Sign in", location=sign_in_location(request))
     session = visit.session
-    if session.key_sha256 is not None and time.monotonic() - session.key_checked > KEY_CHECK_S:
+    if session.key_sha256 is not None and time.time() - session.key_checked > KEY_CHECK_S:
         db = request.app.state.db
         tenant = await run_in_threadpool(queries.tenant_for_key_hash, db, session.key_sha256)
         if tenant != session.tenant:
-            sessions(request).drop(visit.session_id)
+            await run_in_threadpool(sessions(request).drop, visit.session_id)
             raise PageError(303, "Sign in", location=sign_in_location(request))
-        session.key_checked = time.monotonic()
+        await run_in_threadpool(sessions(request).key_checked, visit.session_id, session)
     return visit
 
 
@@ -188,13 +202,19 @@ def render(
 ) -> HTMLResponse:
     """A page; every page gets the tenant's name, the form token and a pending notice."""
     session = visit.session if visit else None
+    notice = session.take_notice() if session else None
     context |= {
         "tenant_name": session.tenant_name if session else None,
         "csrf": session.csrf if session else context.get("csrf", ""),
-        "notice": session.take_notice() if session else None,
+        "notice": notice,
         "auth": settings_of(request).auth,
     }
-    response = templates.TemplateResponse(request, template, context, status_code=status)
+    shown = None
+    if visit is not None and notice is not None:  # forgotten once the page is sent
+        shown = BackgroundTask(sessions(request).notice_shown, visit.session_id, notice)
+    response = templates.TemplateResponse(
+        request, template, context, status_code=status, background=shown
+    )
     response.headers.update(NO_STORE)
     return response
 

@@ -52,6 +52,7 @@ from .pages_common import (
     not_found,
     problem_rows,
     render,
+    sessions,
     settings_of,
 )
 from .pages_levers import origins_of, shipping_countries, shown_name
@@ -137,7 +138,7 @@ def cancel(request: Request, visit: SignedIn, form: CheckedForm, job_id: str) ->
     if not store.cancel_job(request.app.state.db, visit.tenant, job_id):
         raise not_found("job")
     request.app.state.dispatcher.wake()
-    visit.session.notice = "Cancelled: the plans already solved are kept."
+    sessions(request).notify(visit.session_id, "Cancelled: the plans already solved are kept.")
     return _see(job_path(job_id))
 
 

@@ -1,24 +1,42 @@
-"""Sign-in sessions of the web workspace, kept in the server process.
+"""Sign-in sessions of the web workspace, kept in the database (`page_sessions`).
 
-The cookie holds only an opaque random id (256 bits); the tenant, the form token and
-the hash of the key signed in with stay here. The key itself is never kept, in the
-cookie or here. A session ends on sign-out, after `IDLE_S` without a request, after
-`LIFETIME_S` in all, when the server restarts, or within `KEY_CHECK_S` of its key being
+The cookie holds only an opaque random id (256 bits); the database keeps its SHA-256,
+the tenant, the form token and the hash of the key signed in with. The key itself is
+never kept, in the cookie or here. Being in the database, a session is known to every
+node of the service and outlives a restart. A session ends on sign-out, after `IDLE_S`
+without a request, after `LIFETIME_S` in all, or within `KEY_CHECK_S` of its key being
 revoked. Every session, signed in or not, has its own form token (CSRF): a form that
 changes something carries it in a hidden field and is refused without it.
+
+Sessions not yet signed in (the sign-in form's) cost a row each, so that anybody can
+make them: they last `ANONYMOUS_IDLE_S`, and past `MAX_ANONYMOUS` the longest idle go
+first, so the table stays bounded whoever asks for the sign-in page.
+
+Every method talks to the database: call them off the event loop.
 """
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
 import time
 from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+
+from ..database import Database
+from ..tables import page_sessions
 
 IDLE_S = 8 * 3600.0
 LIFETIME_S = 24 * 3600.0
 KEY_CHECK_S = 60.0  # as the API's remembered keys: a revoked key stops within a minute
-MAX_SESSIONS = 10_000
+ANONYMOUS_IDLE_S = 3600.0
+MAX_ANONYMOUS = 10_000
+# `seen` is written at most this often per session: a page view then costs one read,
+# and idle expiry is at most this much late.
+SEEN_WRITE_S = 60.0
 
 
 @dataclass
@@ -27,9 +45,9 @@ class PageSession:
     tenant: int | None = None  # None until signed in
     tenant_name: str = ""
     key_sha256: str | None = None  # None when signed in without keys (--no-auth)
-    created: float = field(default_factory=time.monotonic)
-    seen: float = field(default_factory=time.monotonic)
-    key_checked: float = field(default_factory=time.monotonic)
+    created: float = field(default_factory=time.time)
+    seen: float = field(default_factory=time.time)
+    key_checked: float = field(default_factory=time.time)
     notice: str | None = None  # one line shown on the next page (e.g. "deleted …")
 
     def csrf_ok(self, token: str | None) -> bool:
@@ -40,42 +58,122 @@ class PageSession:
         return notice
 
 
-class PageSessions:
-    """Session id → session. Bounded: past `max_sessions` the longest idle goes first."""
+def _id_hash(session_id: str) -> str:
+    return hashlib.sha256(session_id.encode()).hexdigest()
 
-    def __init__(self, max_sessions: int = MAX_SESSIONS):
-        self._max = max_sessions
-        self._sessions: dict[str, PageSession] = {}
+
+class PageSessions:
+    """Session id → session, in the database."""
+
+    def __init__(self, db: Database, max_anonymous: int = MAX_ANONYMOUS):
+        self._db = db
+        self._max_anonymous = max_anonymous
 
     def new(self, session: PageSession) -> str:
-        if len(self._sessions) >= self._max:
-            self._expire()
-            if len(self._sessions) >= self._max:
-                oldest = min(self._sessions, key=lambda sid: self._sessions[sid].seen)
-                del self._sessions[oldest]
+        """Store a session under a new random id, and return the id (the cookie)."""
         session_id = secrets.token_urlsafe(32)
-        self._sessions[session_id] = session
+        with self._db.write() as conn:
+            _forget_expired(conn, time.time())
+            conn.execute(insert(page_sessions).values(id_sha256=_id_hash(session_id),
+                                                      **_row(session)))  # fmt: skip
+            if session.tenant is None:
+                self._bound_anonymous(conn)
         return session_id
 
     def get(self, session_id: str | None) -> PageSession | None:
+        """The live session of this id, or None."""
         if not session_id:
             return None
-        session = self._sessions.get(session_id)
-        if session is None:
+        key = _id_hash(session_id)
+        with self._db.read() as conn:
+            row = conn.execute(
+                select(page_sessions).where(page_sessions.c.id_sha256 == key)
+            ).first()
+        if row is None:
             return None
-        now = time.monotonic()
-        if now - session.seen > IDLE_S or now - session.created > LIFETIME_S:
-            del self._sessions[session_id]
+        session = _session(row._mapping)
+        now = time.time()
+        if _expired(session, now):
+            self.drop(session_id)
             return None
-        session.seen = now
+        if now - session.seen > SEEN_WRITE_S:
+            session.seen = now
+            self._update(key, {"seen_s": now})
         return session
 
     def drop(self, session_id: str | None) -> None:
         if session_id:
-            self._sessions.pop(session_id, None)
+            with self._db.write() as conn:
+                conn.execute(delete(page_sessions).where(
+                    page_sessions.c.id_sha256 == _id_hash(session_id)))  # fmt: skip
 
-    def _expire(self) -> None:
-        now = time.monotonic()
-        for sid, s in list(self._sessions.items()):
-            if now - s.seen > IDLE_S or now - s.created > LIFETIME_S:
-                del self._sessions[sid]
+    def notify(self, session_id: str, notice: str) -> None:
+        """One line for the next page this session is shown."""
+        self._update(_id_hash(session_id), {"notice": notice})
+
+    def notice_shown(self, session_id: str, notice: str) -> None:
+        """Forget the notice a page has shown (not one given since)."""
+        with self._db.write() as conn:
+            conn.execute(update(page_sessions).where(
+                page_sessions.c.id_sha256 == _id_hash(session_id),
+                page_sessions.c.notice == notice,
+            ).values(notice=None))  # fmt: skip
+
+    def key_checked(self, session_id: str, session: PageSession) -> None:
+        session.key_checked = time.time()
+        self._update(_id_hash(session_id), {"key_checked_s": session.key_checked})
+
+    def _update(self, key: str, values: dict[str, Any]) -> None:
+        with self._db.write() as conn:
+            conn.execute(update(page_sessions).where(page_sessions.c.id_sha256 == key)
+                         .values(**values))  # fmt: skip
+
+    def _bound_anonymous(self, conn: Connection) -> None:
+        anonymous = page_sessions.c.tenant_id.is_(None)
+        count = conn.scalar(select(func.count()).select_from(page_sessions).where(anonymous))
+        excess = int(count or 0) - self._max_anonymous
+        if excess > 0:
+            oldest = (select(page_sessions.c.id_sha256).where(anonymous)
+                      .order_by(page_sessions.c.seen_s).limit(excess))  # fmt: skip
+            conn.execute(delete(page_sessions).where(page_sessions.c.id_sha256.in_(oldest)))
+
+
+def _expired(session: PageSession, now: float) -> bool:
+    idle = IDLE_S if session.tenant is not None else ANONYMOUS_IDLE_S
+    return now - session.seen > idle + SEEN_WRITE_S or now - session.created > LIFETIME_S
+
+
+def _forget_expired(conn: Connection, now: float) -> None:
+    """Sessions past their time, whoever's: the table keeps only live ones."""
+    c = page_sessions.c
+    conn.execute(delete(page_sessions).where(or_(
+        c.seen_s < now - IDLE_S - SEEN_WRITE_S,
+        c.created_s < now - LIFETIME_S,
+        and_(c.tenant_id.is_(None), c.seen_s < now - ANONYMOUS_IDLE_S - SEEN_WRITE_S),
+    )))  # fmt: skip
+
+
+def _row(session: PageSession) -> dict[str, Any]:
+    return {
+        "tenant_id": session.tenant,
+        "tenant_name": session.tenant_name,
+        "csrf": session.csrf,
+        "key_sha256": session.key_sha256,
+        "created_s": session.created,
+        "seen_s": session.seen,
+        "key_checked_s": session.key_checked,
+        "notice": session.notice,
+    }
+
+
+def _session(row: Any) -> PageSession:
+    return PageSession(
+        csrf=row["csrf"],
+        tenant=row["tenant_id"],
+        tenant_name=row["tenant_name"],
+        key_sha256=row["key_sha256"],
+        created=row["created_s"],
+        seen=row["seen_s"],
+        key_checked=row["key_checked_s"],
+        notice=row["notice"],
+    )

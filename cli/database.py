@@ -1,4 +1,4 @@
-"""`magnets db upgrade` and `magnets db backup FILE`, on the database of
+"""`magnets db upgrade`, `magnets db backup FILE` and `magnets db prune`, on the database of
 MAGNETS_DATABASE_URL. Building the parser imports nothing of the service: Alembic and
 SQLAlchemy load only when a command runs."""
 
@@ -47,6 +47,44 @@ def add_commands(sub: Any) -> None:
     )
     backup.add_argument("file", metavar="FILE", help="where to write the copy (not overwritten)")
     backup.set_defaults(handler=backup_command)
+    prune = actions.add_parser(
+        "prune",
+        help="delete jobs that finished more than DAYS days ago",
+        description="Delete every job (its items, plans and documents) that finished "
+        "(completed, failed or cancelled) more than DAYS days ago, and print how many. "
+        "Queued and running jobs are never deleted, and the service deletes nothing by "
+        "itself: run this from cron to bound the database. A pruned job's Idempotency-Key "
+        "is forgotten with it. Back up first if the plans may be wanted again.",
+    )
+    prune.add_argument("--older-than", metavar="DAYS", type=_days, required=True,
+                       help="days since the job finished (a decimal is allowed: 0.5)")  # fmt: skip
+    prune.add_argument("--dry-run", action="store_true", help="count, delete nothing")
+    prune.set_defaults(handler=prune_command)
+
+
+def _days(text: str) -> float:
+    try:
+        days = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a number of days") from None
+    if not days >= 0 or days == float("inf"):
+        raise argparse.ArgumentTypeError(f"{text!r}: give a finite number of days, at least 0")
+    return days
+
+
+def prune_command(args: argparse.Namespace) -> int:
+    from datetime import timedelta
+
+    from service.retention import prune_jobs
+
+    def pruning(db: Database) -> int:
+        pruned = prune_jobs(db, timedelta(days=args.older_than), dry_run=args.dry_run)
+        verb = "would delete" if args.dry_run else "deleted"
+        print(f"{verb} {pruned.jobs:,} jobs finished over {args.older_than:g} days ago "
+              f"({pruned.items:,} items, {pruned.documents:,} documents)")  # fmt: skip
+        return EXIT_OK
+
+    return with_database("db prune", pruning, bring_up_to_date=True)
 
 
 def upgrade_command(args: argparse.Namespace) -> int:

@@ -18,6 +18,8 @@ constrains nothing; so are §7's columns (q, y, excess, qual, u), which exist on
 the outcome has the rule: an outcome without a discount, a penalty, a qualification or a
 cap on suppliers is not bound by the others' decisions on them.
 
+`hedge_blocks.py` lays the blocks side by side (matching shared columns, intersecting
+bounds); this module adds what ties them into §6's objective and fixes a given plan.
 With a risk weight > 0 the CVaR rows of §6 are added: eta free, and for each outcome
 z_w >= C_w - eta, z_w >= 0, with C_w the block's own cost row.
 """
@@ -34,104 +36,15 @@ import numpy as np
 from optimizer.model import highs_backend as backend
 from optimizer.model.build import build_model
 from optimizer.model.highs_backend import SolverOutcome
-from optimizer.model.indexing import ScenarioIndex
-from optimizer.model.lp import LinearModel
 from optimizer.model.plan import settled_plan
 from optimizer.model.plan_types import Plan
 from optimizer.model.status import PlanStatus
 from optimizer.options import SolveOptions
-from optimizer.scenario.schema import MAX_BRACKETS, Scenario
-
-BRACKETS = "brackets"  # a discount bracket's number, 0 … MAX_BRACKETS
-# family -> the id list each subscript names (None: the period)
-SHARED: dict[str, tuple[tuple[str, str | None], ...]] = {
-    "buy": (("supplier", "suppliers"), ("product", "products"), ("period", None)),
-    "make": (("plant", "plants"), ("product", "products"), ("period", None)),
-    "use": (
-        ("product", "products"),
-        ("origin", "countries"),
-        ("sector", "sectors"),
-        ("period", None),
-    ),
-    "inv": (("product", "products"), ("origin", "countries"), ("period", None)),
-    "short": (("product", "products"), ("sector", "sectors"), ("period", None)),
-    "lic": (
-        ("licence", "licences"),
-        ("supplier", "suppliers"),
-        ("product", "products"),
-        ("period", None),
-    ),
-    "order": (("supplier", "suppliers"), ("period", None)),
-    "active": (("supplier", "suppliers"),),
-    "build": (("plant", "plants"), ("period", None)),
-    # MODEL.md §7: discount brackets and soft-cap excess before reveal, qualifications and
-    # the chosen suppliers always
-    "q": (("supplier", "suppliers"), ("product", "products"), ("period", None),
-          ("bracket", BRACKETS)),
-    "y": (("supplier", "suppliers"), ("product", "products"), ("period", None),
-          ("bracket", BRACKETS)),
-    "excess": (("origin", "countries"), ("period", None)),
-    "qual": (("supplier", "suppliers"), ("period", None)),
-    "u": (("supplier", "suppliers"), ("product", "products")),
-}  # fmt: skip
-EVERY_PERIOD = frozenset({"active", "build", "qual", "u"})  # decided up front, every period
-# an outcome without it is not constrained by it: it has no such rule (no fixed cost,
-# minimum order, discount, qualification, cap on suppliers or penalty) for that id
-ABSENT_FREE = frozenset({"active", "order", "q", "y", "qual", "u", "excess"})
-_IDS = {
-    "suppliers": "supplier_ids", "products": "product_ids", "plants": "plant_ids",
-    "countries": "country_ids", "sectors": "sector_ids", "licences": "licence_ids",
-}  # fmt: skip
+from optimizer.scenario.schema import Scenario
+from optimizer.whatif.hedge_blocks import KeyCoder, OutcomeBlock, assemble
 
 # family -> (key of each shared variable, its value): a plan's here-and-now decisions
 SharedValues = Mapping[str, tuple[np.ndarray, np.ndarray]]
-
-
-class KeyCoder:
-    """Turns a shared column's ids into one integer, the same in every outcome: positions
-    in the reference scenario's lists (base's), combined in mixed radix."""
-
-    def __init__(self, reference: Scenario):
-        self.positions = {
-            name: {item.id: i for i, item in enumerate(getattr(reference, name))} for name in _IDS
-        }
-        self.sizes = {name: len(ids) for name, ids in self.positions.items()}
-        self.T = len(reference.periods)
-
-    def keys(self, m: LinearModel, ix: ScenarioIndex, reveal_at: int) -> dict[str, tuple]:
-        """family -> (local columns, keys) of the block's here-and-now columns."""
-        out = {}
-        for family, subscripts in SHARED.items():
-            block = m.variables[family]
-            if family in EVERY_PERIOD:
-                local = np.arange(block.size)
-            else:
-                local = np.flatnonzero(block.index["period"] < reveal_at)
-            key = np.zeros(len(local), np.int64)
-            for sub, ids in subscripts:
-                pos = block.index[sub][local].astype(np.int64)
-                if ids is None:
-                    size = self.T
-                elif ids == BRACKETS:
-                    size = MAX_BRACKETS + 1
-                else:
-                    to_ref = np.array(
-                        [self.positions[ids][i] for i in getattr(ix, _IDS[ids])], np.int64
-                    )
-                    pos = to_ref[pos] if len(to_ref) else pos
-                    size = max(self.sizes[ids], 1)
-                key = key * size + pos
-            out[family] = (block.start + local, key)
-        return out
-
-
-@dataclass
-class OutcomeBlock:
-    """One outcome's model and where its columns sit in the extensive form."""
-
-    model: LinearModel
-    ix: ScenarioIndex
-    cols: np.ndarray  # global column of each of the block's columns
 
 
 @dataclass
@@ -180,56 +93,19 @@ def build_extensive_form(
     """One model for all outcomes; `fixed` pins every shared column (to its value there,
     0 where it holds none), which completes a given here-and-now plan."""
     started = time.perf_counter()
-    coder = KeyCoder(reference)
     built = [build_model(sc) for sc in scenarios]
-    keyed = [coder.keys(m, ix, reveal_at) for m, ix in built]
-    n_out = len(built)
-    # the shared columns first, one per key present in any outcome
-    shared: dict[str, tuple[np.ndarray, np.ndarray]] = {}
-    where: list[dict[str, np.ndarray]] = [{} for _ in built]  # family -> global col per local
-    zero_cols, next_col = [], 0
-    for family in SHARED:
-        all_keys = [k[family][1] for k in keyed]
-        uniq, inverse = np.unique(np.concatenate(all_keys), return_inverse=True)
-        cols = np.arange(next_col, next_col + len(uniq))
-        next_col += len(uniq)
-        shared[family] = (uniq, cols)
-        if family not in ABSENT_FREE:
-            present = np.bincount(inverse, minlength=len(uniq))
-            zero_cols.append(cols[present < n_out])
-        offsets = np.cumsum([0, *(len(k) for k in all_keys)])
-        for w in range(n_out):
-            where[w][family] = cols[inverse[offsets[w] : offsets[w + 1]]]
-    blocks = []
-    for w, (m, ix) in enumerate(built):
-        cols = np.full(m.num_cols, -1, np.int64)
-        for family, (local, _) in keyed[w].items():
-            cols[local] = where[w][family]
-        own = np.flatnonzero(cols < 0)
-        cols[own] = np.arange(next_col, next_col + len(own))
-        next_col += len(own)
-        blocks.append(OutcomeBlock(m, ix, cols))
     p = np.asarray(probabilities, float)
+    a = assemble(KeyCoder(reference), built, p, weight, reveal_at)
+    blocks, shared, n_out = a.blocks, a.shared, len(built)
     use_cvar = weight > 0
-    n = next_col + (1 + n_out if use_cvar else 0)
-    cost, lower = np.zeros(n), np.zeros(n)
-    upper, integer = np.full(n, np.inf), np.zeros(n, bool)
-    row_parts, row_lo, row_up = [], [], []
-    block_costs = []
-    for w, b in enumerate(blocks):
-        c, lo, up, integ = b.model.column_arrays()
-        block_costs.append(c)
-        np.add.at(cost, b.cols, (1 - weight) * p[w] * c)
-        np.maximum.at(lower, b.cols, lo)
-        np.minimum.at(upper, b.cols, up)
-        np.logical_or.at(integer, b.cols, integ)
-        start, index, value = b.model.matrix()
-        row_parts.append((np.diff(start.astype(np.int64)), b.cols[index], value))
-        rl, ru = b.model.row_bounds()
-        row_lo.append(rl)
-        row_up.append(ru)
-    if zero_cols:
-        upper[np.concatenate(zero_cols)] = 0.0
+    extra = 1 + n_out if use_cvar else 0  # eta and the z_w
+    cost = np.concatenate([a.cost, np.zeros(extra)])
+    lower = np.concatenate([a.lower, np.zeros(extra)])
+    upper = np.concatenate([a.upper, np.full(extra, np.inf)])
+    integer = np.concatenate([a.integer, np.zeros(extra, bool)])
+    next_col = len(a.cost)
+    row_parts, row_lo, row_up, block_costs = a.row_parts, a.row_lower, a.row_upper, a.block_costs
+    upper[a.zero_cols] = 0.0
     if fixed is not None:
         for family, (keys, cols) in shared.items():
             given_keys, given = fixed.get(family, (np.zeros(0, np.int64), np.zeros(0)))

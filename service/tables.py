@@ -141,14 +141,15 @@ job_items = Table(
 )
 
 
-# The web workspace's sessions (service/web/sessions.py), here so that every node of the
-# service knows them and a restart signs nobody out. Keyed by the hash of the cookie's
-# id, so that the table alone lets nobody in. Times are seconds since the epoch.
+# The web workspace's signed-in sessions (service/web/sessions.py), here so that every
+# node of the service knows them and a restart signs nobody out. Keyed by the hash of
+# the cookie's id, so that the table alone lets nobody in. Times are seconds since the
+# epoch.
 page_sessions = Table(
     "page_sessions",
     metadata,
     Column("id_sha256", String(64), primary_key=True),
-    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE")),  # null until signed in
+    Column("tenant_id", ForeignKey("tenants.id", ondelete="CASCADE"), nullable=False),
     Column("tenant_name", String(100), nullable=False),
     Column("csrf", String(64), nullable=False),  # the session's form token
     Column("key_sha256", String(64)),  # the key signed in with; null without keys (--no-auth)

@@ -39,7 +39,7 @@ from ..solving import (
     template_workbook,
     variant_document,
 )
-from ..web.sessions import PageSession
+from ..web.sessions import FORM_TOKEN, PageSession, new_form_token
 from ..workers import PoolBusy, PoolFull, SolvePool
 from . import pages_compare, pages_jobs, pages_plans
 from .pages_common import (
@@ -111,7 +111,8 @@ async def sign_in_page(request: Request, next: str = LIBRARY) -> Response:
     browser in). Without keys (`--no-auth`) the browser goes straight in."""
     target = next if SAFE_NEXT.match(next) else LIBRARY
     store_ = sessions(request)
-    current = await run_in_threadpool(store_.get, cookie_of(request))
+    cookie = cookie_of(request)
+    current = await run_in_threadpool(store_.get, cookie)
     if current is not None and current.tenant is not None:
         return _see(target)
     settings = settings_of(request)
@@ -123,23 +124,27 @@ async def sign_in_page(request: Request, next: str = LIBRARY) -> Response:
         session_id = await run_in_threadpool(store_.new, local_session)
         response: Response = _see(target)
     else:
-        kept = cookie_of(request) if current is not None else None
-        if kept is None or current is None:
-            current = PageSession()
-            kept = await run_in_threadpool(store_.new, current)
-        session_id = kept
-        response = render(request, "sign_in.html", None, csrf=current.csrf, next=target)
+        session_id = _form_token(cookie)
+        response = render(request, "sign_in.html", None, csrf=session_id, next=target)
     set_cookie(request, response, session_id)
     return response
 
 
+def _form_token(cookie: str | None) -> str:
+    """The sign-in form's token, which is also the cookie until sign-in (the form is
+    refused unless the two agree). Nothing is stored before sign-in, so asking for this
+    page writes nothing, however often it is asked for."""
+    if cookie is not None and FORM_TOKEN.fullmatch(cookie):
+        return cookie
+    return new_form_token()
+
+
 @router.post("/sign-in")
 async def sign_in(request: Request) -> Response:
-    """Check the key; on success a new session (the anonymous one's id is dropped, so an
-    id planted before sign-in is worth nothing after)."""
-    store_ = sessions(request)
-    old_id = cookie_of(request)
-    anonymous = await run_in_threadpool(store_.get, old_id)
+    """Check the key; on success a new session under a new id (the form's token is no
+    session, so an id planted before sign-in is worth nothing after)."""
+    cookie = cookie_of(request)
+    anonymous = PageSession(csrf=cookie) if cookie and FORM_TOKEN.fullmatch(cookie) else None
     form = await read_form(request, anonymous)
     raw_next = str(form.get("next") or LIBRARY)
     target = raw_next if SAFE_NEXT.match(raw_next) else LIBRARY
@@ -153,10 +158,9 @@ async def sign_in(request: Request) -> Response:
             request, "sign_in.html", None, 401, csrf=anonymous.csrf, next=target, error=message
         )
     name = await run_in_threadpool(page_queries.tenant_name, db, tenant) or ""
-    await run_in_threadpool(store_.drop, old_id)
     session = PageSession(tenant=tenant, tenant_name=name, key_sha256=key_hash(key))
     response = _see(target)
-    set_cookie(request, response, await run_in_threadpool(store_.new, session))
+    set_cookie(request, response, await run_in_threadpool(sessions(request).new, session))
     return response
 
 

@@ -8,9 +8,9 @@ without a request, after `LIFETIME_S` in all, or within `KEY_CHECK_S` of its key
 revoked. Every session, signed in or not, has its own form token (CSRF): a form that
 changes something carries it in a hidden field and is refused without it.
 
-Sessions not yet signed in (the sign-in form's) cost a row each, so that anybody can
-make them: they last `ANONYMOUS_IDLE_S`, and past `MAX_ANONYMOUS` the longest idle go
-first, so the table stays bounded whoever asks for the sign-in page.
+Only signed-in sessions are stored. Before sign-in the cookie holds the sign-in form's
+token itself (`new_form_token`), and the form is refused unless the two agree: asking
+for the sign-in page, which anybody may, writes nothing.
 
 Every method talks to the database: call them off the event loop.
 """
@@ -19,12 +19,13 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import re
 import secrets
 import time
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, and_, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, delete, insert, or_, select, update
 
 from ..database import Database
 from ..tables import page_sessions
@@ -32,16 +33,22 @@ from ..tables import page_sessions
 IDLE_S = 8 * 3600.0
 LIFETIME_S = 24 * 3600.0
 KEY_CHECK_S = 60.0  # as the API's remembered keys: a revoked key stops within a minute
-ANONYMOUS_IDLE_S = 3600.0
-MAX_ANONYMOUS = 10_000
 # `seen` is written at most this often per session: a page view then costs one read,
 # and idle expiry is at most this much late.
 SEEN_WRITE_S = 60.0
 
 
+FORM_TOKEN = re.compile(r"[A-Za-z0-9_-]{43}")  # what new_form_token makes
+
+
+def new_form_token() -> str:
+    """256 random bits, URL-safe."""
+    return secrets.token_urlsafe(32)
+
+
 @dataclass
 class PageSession:
-    csrf: str = field(default_factory=lambda: secrets.token_urlsafe(32))
+    csrf: str = field(default_factory=new_form_token)
     tenant: int | None = None  # None until signed in
     tenant_name: str = ""
     key_sha256: str | None = None  # None when signed in without keys (--no-auth)
@@ -65,19 +72,18 @@ def _id_hash(session_id: str) -> str:
 class PageSessions:
     """Session id → session, in the database."""
 
-    def __init__(self, db: Database, max_anonymous: int = MAX_ANONYMOUS):
+    def __init__(self, db: Database):
         self._db = db
-        self._max_anonymous = max_anonymous
 
     def new(self, session: PageSession) -> str:
-        """Store a session under a new random id, and return the id (the cookie)."""
-        session_id = secrets.token_urlsafe(32)
+        """Store a signed-in session under a new random id, and return the id (the
+        cookie)."""
+        assert session.tenant is not None, "only signed-in sessions are stored"
+        session_id = new_form_token()
         with self._db.write() as conn:
             _forget_expired(conn, time.time())
             conn.execute(insert(page_sessions).values(id_sha256=_id_hash(session_id),
                                                       **_row(session)))  # fmt: skip
-            if session.tenant is None:
-                self._bound_anonymous(conn)
         return session_id
 
     def get(self, session_id: str | None) -> PageSession | None:
@@ -128,28 +134,16 @@ class PageSessions:
             conn.execute(update(page_sessions).where(page_sessions.c.id_sha256 == key)
                          .values(**values))  # fmt: skip
 
-    def _bound_anonymous(self, conn: Connection) -> None:
-        anonymous = page_sessions.c.tenant_id.is_(None)
-        count = conn.scalar(select(func.count()).select_from(page_sessions).where(anonymous))
-        excess = int(count or 0) - self._max_anonymous
-        if excess > 0:
-            oldest = (select(page_sessions.c.id_sha256).where(anonymous)
-                      .order_by(page_sessions.c.seen_s).limit(excess))  # fmt: skip
-            conn.execute(delete(page_sessions).where(page_sessions.c.id_sha256.in_(oldest)))
-
 
 def _expired(session: PageSession, now: float) -> bool:
-    idle = IDLE_S if session.tenant is not None else ANONYMOUS_IDLE_S
-    return now - session.seen > idle + SEEN_WRITE_S or now - session.created > LIFETIME_S
+    return now - session.seen > IDLE_S + SEEN_WRITE_S or now - session.created > LIFETIME_S
 
 
 def _forget_expired(conn: Connection, now: float) -> None:
     """Sessions past their time, whoever's: the table keeps only live ones."""
     c = page_sessions.c
     conn.execute(delete(page_sessions).where(or_(
-        c.seen_s < now - IDLE_S - SEEN_WRITE_S,
-        c.created_s < now - LIFETIME_S,
-        and_(c.tenant_id.is_(None), c.seen_s < now - ANONYMOUS_IDLE_S - SEEN_WRITE_S),
+        c.seen_s < now - IDLE_S - SEEN_WRITE_S, c.created_s < now - LIFETIME_S,
     )))  # fmt: skip
 
 

@@ -15,7 +15,7 @@ from service.database import Database
 from service.store import ensure_tenant
 from service.tables import page_sessions
 from service.web import sessions as web_sessions
-from service.web.sessions import PageSession, PageSessions
+from service.web.sessions import PageSession, PageSessions, new_form_token
 from tests.service.conftest import (
     database_url,
     mint_key,
@@ -75,7 +75,7 @@ def test_a_session_made_on_one_node_works_on_the_other_and_outlives_a_restart(
 
 @pytest.fixture
 def store(db: Database) -> PageSessions:
-    return PageSessions(db, max_anonymous=3)
+    return PageSessions(db)
 
 
 def _signed_in(db: Database) -> PageSession:
@@ -112,17 +112,31 @@ def test_an_idle_or_too_old_session_ends(db: Database, store: PageSessions) -> N
     assert _count(db) == 1  # the ended ones are gone from the table
 
 
-def test_sessions_not_signed_in_stay_bounded_and_spare_signed_in_ones(
-    db: Database, store: PageSessions
-) -> None:
-    kept = store.new(_signed_in(db))
-    anonymous = []
-    for _ in range(6):
-        anonymous.append(store.new(PageSession()))
-        time.sleep(0.001)  # distinct `seen`, so the oldest go first
-    assert _count(db) == 1 + 3
-    assert store.get(kept) is not None
-    assert [store.get(a) is not None for a in anonymous] == [False] * 3 + [True] * 3
+def test_asking_for_the_sign_in_page_stores_nothing(backend: str, tmp_path: Path) -> None:
+    """Anybody may ask for it: before sign-in the cookie is the form's token, kept
+    nowhere, and the form is refused unless the two agree."""
+    url = database_url(backend, tmp_path)
+    env = service_env(url, workers=1)
+    key = mint_key("alpha", env)
+    process, service_url = start_service(env, tmp_path / "server.log")
+    try:
+        for _ in range(20):
+            with browser_at(service_url) as client:
+                form = client.get("/sign-in")
+                assert form.status_code == 200
+                assert client.cookies["magnets_session"] == token_of(form)
+        db = Database(url)
+        assert _count(db) == 0
+        with browser_at(service_url) as client:
+            token = token_of(client.get("/sign-in"))
+            client.cookies.set("magnets_session", new_form_token())  # another browser's cookie
+            refused = client.post("/sign-in", data={"csrf_token": token, "api_key": key})
+            assert refused.status_code == 403
+        _sign_in(service_url, key)
+        assert _count(db) == 1
+        db.dispose()
+    finally:
+        stop_service(process)
 
 
 def test_a_notice_is_shown_once_and_a_newer_one_survives(db: Database, store: PageSessions) -> None:

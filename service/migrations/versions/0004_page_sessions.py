@@ -1,4 +1,4 @@
-"""The web workspace's sessions in the database: every node sees them, restarts keep them.
+"""The web workspace's signed-in sessions in the database: every node sees them, restarts keep them.
 
 Revision ID: 0004
 Revises: 0003
@@ -27,7 +27,12 @@ def upgrade() -> None:
     op.create_table(
         "page_sessions",
         sa.Column("id_sha256", sa.String(64), primary_key=True),
-        sa.Column("tenant_id", sa.Integer, sa.ForeignKey("tenants.id", ondelete="CASCADE")),
+        sa.Column(
+            "tenant_id",
+            sa.Integer,
+            sa.ForeignKey("tenants.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("tenant_name", sa.String(100), nullable=False),
         sa.Column("csrf", sa.String(64), nullable=False),
         sa.Column("key_sha256", sa.String(64)),

@@ -236,7 +236,8 @@ def _listed(
                     "shocks" if item.shocks is not None else "scenario",
                 ]
                 by_shocks = item.shocks is not None
-                problems += _tie_problems(base, base_dump, outcome, at, by_shocks, reveal_at)
+                like = base_doc if by_shocks else base_dump
+                problems += _tie_problems(base, like, outcome, at, by_shocks, reveal_at)
     return outcomes
 
 
@@ -270,7 +271,6 @@ def _sampled(
         problems += [p for i, p in enumerate(named) if p not in named[:i]]
         return []
     outcomes = []
-    base_dump = base.model_dump()
     for k, member in enumerate(members):
         at: list[object] = ["outcomes", "sample", "draws", k]
         try:
@@ -288,7 +288,7 @@ def _sampled(
         outcome = Outcome(member.name, 1.0 / n, sc, doc, dict(member.levels))
         outcomes.append(outcome)
         if reveal_at is not None:
-            tied = _tie_problems(base, base_dump, outcome, at, True, reveal_at)
+            tied = _tie_problems(base, base_doc, outcome, at, True, reveal_at)
             problems += [
                 Problem(p.pointer, p.value, f"{member.name} {member.levels}: {p.rule}")
                 for p in tied
@@ -349,13 +349,17 @@ def _outcome(
 # -- the rules that tie an outcome to base --------------------------------------------------
 def _tie_problems(
     base: Scenario,
-    base_dump: dict[str, Any],
+    like: dict[str, Any],
     outcome: Outcome,
     at: list[object],
     by_shocks: bool,
     reveal_at: int,
 ) -> list[Problem]:
-    """`base_dump` is `base.model_dump()`, made once for all the outcomes."""
+    """`like` is what the outcome's structure is compared with: for an outcome made by
+    shocks, base's own document, as the shocks were applied to it (the two differ where
+    the shocks wrote, and nowhere else, so no dump of either is needed); for a written
+    one, `base.model_dump()` (made once for all), compared with the outcome's dump,
+    since two documents may spell one scenario differently."""
     sc = outcome.scenario
     problems = list(_id_problems(base, sc, at, by_shocks))
     if problems:  # the comparisons below align items by id
@@ -365,7 +369,8 @@ def _tie_problems(
             Problem(pointer(*at, "periods"), sc.periods, "the periods must be base's, in order")
         )
         return problems
-    problems += _structure_problems(base_dump, sc.model_dump(), at, by_shocks)
+    got = outcome.document if by_shocks else sc.model_dump()
+    problems += _structure_problems(like, got, at, by_shocks)
     problems += _early_demand_problems(base, sc, at, reveal_at, by_shocks)
     problems += _initial_inventory_problems(base, sc, at)
     return problems
@@ -419,10 +424,10 @@ def _structure_problems(
     if base == got or (_numeric(base) and _numeric(got)):
         return
     if isinstance(base, dict) and isinstance(got, dict):
-        for key in base:
+        for key in [*base, *(k for k in got if k not in base)]:  # a shock may add a key
             if key in ("demand", "name", "initial_inventory"):
                 continue  # the name may differ; demand and stock have their own rules
-            yield from _structure_problems(base[key], got.get(key), [*at, key], by_shocks)
+            yield from _structure_problems(base.get(key), got.get(key), [*at, key], by_shocks)
         return
     if isinstance(base, list) and isinstance(got, list) and base and isinstance(base[0], dict):
         key = "id" if "id" in base[0] else "product"

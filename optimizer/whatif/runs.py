@@ -20,11 +20,8 @@ are module-level functions, so that they travel to other processes by name.
 
 from __future__ import annotations
 
-import multiprocessing
 import threading
-import uuid
 from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor, as_completed
 from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -125,6 +122,10 @@ def _on_processes(
     workers: int,
     report: Progress,
 ) -> list[Any]:
+    # imported here: a hedge or sweep solved in one process need not load them
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor, as_completed
+
     runs = split(items, workers)
     context = multiprocessing.get_context("spawn")
     workers = min(workers, len(runs))
@@ -193,6 +194,8 @@ def _on_dask(
     address: str | None,
     report: Progress,
 ) -> list[Any]:
+    import uuid
+
     from distributed import as_completed as completed_on_dask
 
     token = uuid.uuid4().hex

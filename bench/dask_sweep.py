@@ -201,7 +201,7 @@ def rows(results: list[Result], base: str, machine: str) -> list[str]:
         out.append(
             f"| {datetime.now(UTC):%Y-%m-%d} | {machine} | {base} | {members} | {r.config.label} "
             f"| {r.wall_s:.1f} | {members / r.wall_s:.1f} | {first / r.wall_s:.2f}× | {versus} "
-            f"| {r.hot / members:.0%} |"
+            f"| {r.hot} ({r.hot / members:.0%}) |"
         )
     return out
 
@@ -211,15 +211,15 @@ def record(lines: list[str]) -> None:
     path = ROOT / "docs" / "benchmarks.md"
     text = path.read_text()
     if SECTION not in text:
-        path.write_text(
-            text.rstrip("\n") + f"\n\n{SECTION}\n\n{HEADER}\n" + "\n".join(lines) + "\n"
-        )
+        table = "\n".join([HEADER, *lines])
+        path.write_text(text.rstrip("\n") + f"\n\n{SECTION}\n\n{table}\n")
         return
-    head, section = text.split(SECTION, 1)
-    body = section.splitlines()
+    head, rest = text.split(SECTION, 1)
+    section, heading, after = rest.partition("\n## ")  # sections appended after this one
+    body = section.split("\n")
     last = max(k for k, line in enumerate(body) if line.startswith("|"))
     body[last + 1 : last + 1] = lines
-    path.write_text(head + SECTION + "\n".join(body) + "\n")
+    path.write_text(head + SECTION + "\n".join(body) + heading + after)
 
 
 def main() -> int:

@@ -2,7 +2,9 @@
 costs one process, never the service.
 
 - `Slot`: a job worker process; cancelling its solve terminates the process (SIGTERM,
-  then SIGKILL), and a fresh one is started for the next item.
+  then SIGKILL), and a fresh one is started for the next item. A process keeps the run
+  of the last sweep or frontier member it solved (`MemberRuns`), so the next member of
+  that job starts from its basis.
 - `LocalPool`: the dispatcher's executor made of Slots (the default; see dask_executor
   for the other one).
 - `SolvePool`: the processes behind the synchronous `POST /v1/solve`.
@@ -74,9 +76,9 @@ def _serve(
     conn: Connection, memory_mb: int | None, database_url: str | None, node: str | None = None
 ) -> None:
     """A worker's life: receive (item id, scenario JSON, options, member change or None),
-    make the member's scenario if it is one, solve, store the plan (while `node`, the
-    service's, holds the item's lease)
-    itself when it can reach the database, and send back what the dispatcher logs (or
+    make the member's scenario if it is one, solve (a member hot-started from the member
+    before, when of the same base), store the plan (while `node`, the service's, holds
+    the item's lease) itself when it can reach the database, and send back what the dispatcher logs (or
     the whole plan, for the dispatcher to store), until EOF. Storing here keeps the
     dispatcher's share of each item small, so workers do not queue on it. After a failed
     allocation the solver's state is not trusted: the process ends."""

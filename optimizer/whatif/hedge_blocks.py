@@ -177,23 +177,25 @@ def _alike(
         return False
     if any(getattr(ix, name) != getattr(ix0, name) for name in _IDS.values()):
         return False
-    if list(m.variables) != list(m0.variables):
+    if _column_layout(m) != _column_layout(m0):
         return False
-    for family, block in m.variables.items():
-        b0 = m0.variables[family]
-        if (
-            block.start != b0.start
-            or block.size != b0.size
-            or block.index.keys() != b0.index.keys()
-        ):
-            return False
-        if not all(np.array_equal(block.index[k], b0.index[k]) for k in block.index):
-            return False
     return (
         np.array_equal(numbers.integer, first_numbers.integer)
         and np.array_equal(numbers.start, first_numbers.start)
         and np.array_equal(numbers.index, first_numbers.index)
+        and np.array_equal(_column_ids(m), _column_ids(m0))
     )
+
+
+def _column_layout(m: LinearModel) -> list[tuple[str, int, int, tuple[str, ...]]]:
+    return [(f, b.start, b.size, tuple(b.index)) for f, b in m.variables.items()]
+
+
+def _column_ids(m: LinearModel) -> np.ndarray:
+    """Every column's subscripts (positions in the id lists) in one array: one
+    comparison in C instead of one per family and subscript."""
+    parts = [a for b in m.variables.values() for a in b.index.values()]
+    return np.concatenate(parts).astype(np.int64, copy=False) if parts else np.zeros(0, np.int64)
 
 
 def _matched(

@@ -380,7 +380,7 @@ def claim_runs(
     scenario of every queued item on each claim (SQLite sorts full rows), which made a
     large job's dispatch slow down with the length of its queue."""
     chosen = (
-        select(job_items.c.id, job_items.c.job_id, job_items.c.document_id, job_items.c.member)
+        select(job_items.c.id)
         .join(jobs, jobs.c.id == job_items.c.job_id)
         .where(job_items.c.state == ItemState.QUEUED, jobs.c.state.in_(UNFINISHED_JOB))
         .order_by(jobs.c.created_at, job_items.c.position)
@@ -389,9 +389,10 @@ def claim_runs(
     with db.write() as conn:
         if conn.dialect.name == "postgresql":
             chosen = chosen.with_for_update(of=job_items, skip_locked=True)
-        grouped = member_runs(list(conn.execute(chosen)), runs, run_size)
-        if not grouped:
+        ids = list(conn.scalars(chosen))
+        if not ids:
             return []
+        grouped = member_runs(_candidates(conn, ids), runs, run_size)
         read = {item.id: item for item in _claimed_rows(conn, [i for g in grouped for i in g])}
         until = lease_clock(conn) + timedelta(seconds=lease_s)
         for item in read.values():
@@ -422,6 +423,13 @@ def member_runs(candidates: list[Any], runs: int, run_size: int) -> list[list[in
             grouped.append([row.id])
         previous = row if member else None
     return grouped
+
+
+def _candidates(conn: Connection, ids: list[int]) -> list[Any]:
+    """What grouping needs of the chosen items, in the order chosen."""
+    columns = (job_items.c.id, job_items.c.job_id, job_items.c.document_id, job_items.c.member)
+    rows = {row.id: row for row in conn.execute(select(*columns).where(job_items.c.id.in_(ids)))}
+    return [rows[item_id] for item_id in ids]
 
 
 def _claimed_rows(conn: Connection, ids: list[int]) -> list[ClaimedItem]:

@@ -15,6 +15,7 @@ from optimizer.scenario.parsing import parse_scenario
 from optimizer.solve import solve
 from service import queries, store
 from service.database import Database
+from service.settings import SettingsError, load_settings
 from service.solving import SizeLimits, SolveOptions, run_members, sweep_members
 from service.workers import LocalPool, Outcome
 from tests.service.conftest import REPO
@@ -121,3 +122,19 @@ def _finished(pool: LocalPool) -> Outcome:
             return done[0][1]
         pool.wait(0.1)
     raise AssertionError("the solve did not finish")
+
+
+@pytest.mark.parametrize("chunk", ["0", "257", "eight"])
+def test_a_dask_run_size_out_of_range_stops_the_service(
+    chunk: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("MAGNETS_DASK_CHUNK", chunk)
+    with pytest.raises(SettingsError, match="MAGNETS_DASK_CHUNK"):
+        load_settings()
+
+
+def test_dask_runs_are_eight_members_unless_set(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("MAGNETS_DASK_CHUNK", raising=False)
+    assert load_settings().dask_chunk == 8
+    monkeypatch.setenv("MAGNETS_DASK_CHUNK", "1")
+    assert load_settings().dask_chunk == 1

@@ -21,7 +21,8 @@ memory (bench/run.py's `timed`):
       read the plans back (each outcome's plan, the shared values, the risk objective):
       the objective solve only, as `solve_form` does it;
   (a) full report: `magnets hedge FILE --out PLAN` (the objective solve, wait-and-see,
-      EVPI, value of hedging, premium), wall clock only;
+      EVPI, value of hedging, premium), wall clock only, with 1 and with 2 `--workers`
+      (the outcomes solved alone behind the values spread over 2 processes);
   (c) Pyomo: the same document read, optimizer/model/pyomo_hedge.py's extensive form built
       and solved through Pyomo's HiGHS interface.
 On the large case (a) also runs with HiGHS's `solver` option "ipm" beside "simplex".
@@ -219,14 +220,17 @@ def run_route(route: str, path: Path, *extra: str) -> dict[str, Any]:
     return {**json.loads(out), "wall_s": wall, "peak_mib": peak}
 
 
-def run_report(path: Path) -> dict[str, Any]:
+def run_report(path: Path, workers: int = 1) -> dict[str, Any]:
     from run import timed
 
-    plan = OUT / f"{path.stem}-plan.json"
-    wall, peak, _ = timed([str(BIN / "magnets"), "hedge", str(path), "--out", str(plan)])
+    plan = OUT / f"{path.stem}-plan-{workers}.json"
+    command = [str(BIN / "magnets"), "hedge", str(path), "--out", str(plan)]
+    wall, peak, _ = timed([*command, "--workers", str(workers)])
     doc = json.loads(plan.read_text())
     return {"wall_s": wall, "peak_mib": peak, "objective": doc["objective"],
-            "status": doc["status"], "timings": doc["timings"]}  # fmt: skip
+            "status": doc["status"], "timings": doc["timings"], "starts": doc.get("starts"),
+            "values": {k: doc.get(k) for k in ("wait_and_see", "evpi", "value_of_hedging",
+                                               "premium")}}  # fmt: skip
 
 
 def measure(label: str, path: Path, pyomo: bool, methods: tuple[str, ...]) -> dict[str, Any]:
@@ -237,6 +241,8 @@ def measure(label: str, path: Path, pyomo: bool, methods: tuple[str, ...]) -> di
     a = r["routes"][methods[0]]
     print(f"{label}: (a) full report", file=sys.stderr, flush=True)
     r["report"] = run_report(path)
+    print(f"{label}: (a) full report, 2 workers", file=sys.stderr, flush=True)
+    r["report_2"] = run_report(path, 2)
     pyomo_estimate = a["wall_s"] + 2 * a["highs_s"]
     if pyomo and pyomo_estimate <= PYOMO_LIMIT_S:
         print(f"{label}: (c) Pyomo", file=sys.stderr, flush=True)
@@ -257,8 +263,9 @@ def verdict(r: dict[str, Any]) -> dict[str, Any]:
         v["outside_c_s"] = c["wall_s"] - c["highs_s"]
         v["outside_c_over_a"] = v["outside_c_s"] / outside_a
         objectives.append(c["objective"])
-    if r.get("report"):
-        objectives.append(r["report"]["objective"])
+    for report in ("report", "report_2"):
+        if r.get(report):
+            objectives.append(r[report]["objective"])
     v["spread"] = (max(objectives) - min(objectives)) / abs(a["objective"])
     return v
 
@@ -267,7 +274,7 @@ HEADING = "## Hedged plans"
 TABLE_COLUMNS = (
     "date", "machine", "instance", "outcomes", "columns / rows", "non-zeros", "load s",
     "build s", "hand-over s", "HiGHS s", "plans read s", "(a) s", "outside HiGHS (a) s",
-    "outside share", "full report s", "(c) s", "(c) build s", "(c) HiGHS s",
+    "outside share", "full report s (1 / 2 workers)", "(c) s", "(c) build s", "(c) HiGHS s",
     "outside (c) s", "outside (c)/(a)", "peak MiB (a) / report / (c)", "objectives' spread",
 )  # fmt: skip
 METHOD_COLUMNS = (
@@ -296,7 +303,8 @@ second month, the same kind of axes, and as many outcomes as make ≥ 1 M non-ze
   outcome's plan back ("plans read"); "(a) s" is the process's wall clock (interpreter
   and imports included). The objective solve only; "full report" is `magnets hedge FILE
   --out PLAN`, which also solves every outcome alone, base, and base's decisions fixed in
-  every outcome (wait-and-see, EVPI, value of hedging, premium).
+  every outcome (wait-and-see, EVPI, value of hedging, premium), with `--workers 1` and
+  `--workers 2`.
 - **(c)** the same document read, `optimizer/model/pyomo_hedge.py` built and solved through
   Pyomo's HiGHS interface: wall clock, build, and the HiGHS time Pyomo reports.
 
@@ -331,7 +339,7 @@ def rows(r: dict[str, Any], v: dict[str, Any], date: str, machine: str) -> tuple
             f"| {a['build_s']:.2f} | {a['pass_s']:.2f} | {a['highs_s']:.1f} | {a['read_s']:.2f} "
             f"| {a['wall_s']:.1f} | {v['outside_a_s']:.2f} | {100 * v['outside_share']:.1f} % "
         )
-        + (f"| {rep['wall_s']:.1f} " if rep else "| – ")
+        + (f"| {rep['wall_s']:.1f} / {_wall(r.get('report_2'))} " if rep else "| – ")
         + f"| {pyomo} | {a['peak_mib']} / {rep['peak_mib'] if rep else '–'} / "
         + f"{c['peak_mib'] if c else '–'} | {v['spread']:.1e} |"
     )
@@ -347,6 +355,10 @@ def rows(r: dict[str, Any], v: dict[str, Any], date: str, machine: str) -> tuple
                 f"| {x['objective']:,.2f} | {diff:.1e} |"
             )
     return main, methods
+
+
+def _wall(report: dict[str, Any] | None) -> str:
+    return f"{report['wall_s']:.1f}" if report else "–"
 
 
 def record(results: list[dict[str, Any]]) -> None:

@@ -9,7 +9,8 @@ for idle workers. A service restarted after a crash resumes where the database s
 Several services on one PostgreSQL database all dispatch: each claims items under a
 lease in its node's name (`Settings.node`), renews the leases of the items it is solving
 every third of `MAGNETS_LEASE_S`, stops a solve whose lease it lost, and takes back the
-running items whose lease ran out (their node died or went quiet). See store.py.
+running items whose lease ran out (their node died or went quiet), or, on starting, those
+of a node it can see is dead (`dead_node`). See store.py.
 
 On SQLite one service dispatches per database file: it first takes the dispatch lock
 (see `DispatchLock`); any other serves the API and stands by, taking over when the lock
@@ -22,6 +23,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import socket
 import threading
 import time
 from typing import Any, Protocol
@@ -58,6 +60,26 @@ class Executor(Protocol):
     def cancel(self, item_id: int) -> None: ...
     def wait(self, timeout: float) -> None: ...
     def stop(self) -> list[int]: ...
+
+
+def dead_node(node: str, me: str) -> bool:
+    """Whether the node named in a lease is surely dead: this node's own id (nothing
+    this process holds yet; a container restarted as pid 1, or a fixed MAGNETS_NODE_ID),
+    or a default id (`host-pid`) of this host whose process is gone. Any other node's
+    items wait for their lease to run out: another machine's processes cannot be seen
+    from here, and a pid reused by another process only means waiting that long."""
+    if node == me:
+        return True
+    host, _, pid = node.rpartition("-")
+    if host != socket.gethostname()[:200] or not pid.isdigit():
+        return False
+    try:
+        os.kill(int(pid), 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # alive, another user's
+        return False
+    return False
 
 
 def new_executor(workers: int, settings: Settings, database_url: str = "") -> Executor:
@@ -195,6 +217,7 @@ class Dispatcher:
         if self._lock is None:
             if not self._leading:
                 self._executor.start()
+                self._take_back_from_the_dead()
                 self._leading = True
                 log_event(log, "dispatcher.started", node=self._node, lease_s=self._lease_s)
             return True
@@ -210,6 +233,16 @@ class Dispatcher:
             log.warning("resumed %d job item(s) left running by a stopped service", requeued)
         self._leading = True
         return True
+
+    def _take_back_from_the_dead(self) -> None:
+        """On starting to dispatch: the items of a node that is surely dead go back to the
+        queue now rather than when their lease runs out, so that a node restarted after
+        a crash resumes its own work at once."""
+        for node in store.running_lessees(self._db):
+            if dead_node(node, self._node):
+                taken = store.reclaim_from(self._db, node)
+                log_event(log, "job.items_reclaimed", logging.WARNING, items=taken, node=node,
+                          reason="its node died")  # fmt: skip
 
     def _step_down(self) -> None:
         """Stop solving without touching the items: whoever takes the lock resumes them."""

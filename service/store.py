@@ -331,22 +331,45 @@ def renew_leases(
 def reclaim_expired(db: Database) -> int:
     """Running items whose lease has run out (their node died, or stopped renewing) go
     back to the queue, or fail once started MAX_ATTEMPTS times, as a lost solve does; how
-    many. Each is taken in a transaction of its own that locks its job row first, as
-    storing a plan does, so the two cannot cross: the item is either solved or taken back.
-    Items without a lease (running when the leases were introduced) count as expired."""
+    many. Items without a lease (running when the leases were introduced) count as
+    expired."""
     with db.read() as conn:
         stamp = lease_clock(conn)
-        ids = list(conn.scalars(select(job_items.c.id).where(_expired(stamp))))
+    return _take_back(db, _expired(stamp), "its node stopped renewing the lease")
+
+
+def running_lessees(db: Database) -> list[str]:
+    """The nodes named in the leases of running items."""
+    with db.read() as conn:
+        found = conn.scalars(select(job_items.c.leased_by).distinct().where(
+            job_items.c.state == ItemState.RUNNING, job_items.c.leased_by.is_not(None)))  # fmt: skip
+        return sorted(str(node) for node in found)
+
+
+def reclaim_from(db: Database, node: str) -> int:
+    """The running items under `node`'s lease go back to the queue now, each with a lost
+    attempt, as when their lease runs out (`reclaim_expired`): for a node known to be
+    dead before its leases have run out. How many."""
+    leased = and_(job_items.c.state == ItemState.RUNNING, job_items.c.leased_by == node)
+    return _take_back(db, leased, "its node died")
+
+
+def _take_back(db: Database, running: ColumnElement[bool], reason: str) -> int:
+    """Each item matching `running` back to the queue with a lost attempt, in a
+    transaction of its own that locks its job row first, as storing a plan does, so the
+    two cannot cross: the item is either solved or taken back. How many."""
+    with db.read() as conn:
+        ids = list(conn.scalars(select(job_items.c.id).where(running)))
     taken = 0
     for item_id in ids:
         with db.write() as conn:
             _lock_job_of(conn, item_id)
-            still = select(job_items.c.id).where(job_items.c.id == item_id, _expired(stamp))
+            still = select(job_items.c.id).where(job_items.c.id == item_id, running)
             if conn.dialect.name == "postgresql":
                 still = still.with_for_update()
             if conn.scalar(still) is None:
-                continue  # renewed, solved or cancelled meanwhile
-            _lose_attempt(conn, item_id, "its node stopped renewing the lease")
+                continue  # renewed, solved, cancelled or taken back meanwhile
+            _lose_attempt(conn, item_id, reason)
             taken += 1
     return taken
 

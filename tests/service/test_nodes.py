@@ -188,3 +188,31 @@ def test_a_paused_node_loses_its_lease_and_stores_no_second_plan(url: str, tmp_p
     assert (row["state"], row["attempts"], row["leased_by"]) == ("solved", 2, "node-b")
     assert events(tmp_path / "node-a.log", "job.item_solved") == []
     assert len(events(tmp_path / "node-b.log", "job.item_solved")) == 1
+
+
+def test_a_node_restarted_after_kill_9_takes_its_items_back_at_once(
+    url: str, tmp_path: Path
+) -> None:
+    """node-a dies mid-solve and comes back under the same id (a container restarted as
+    pid 1, or a fixed MAGNETS_NODE_ID) long before its lease of 60 s runs out: it knows
+    itself dead and solves the item again at once, with one plan in the end."""
+    document = slow_lp(suppliers=100)
+    body = {"scenarios": [document], "options": {"time_limit": 60}}
+    env = service_env(url, workers=1, lease_s=60, max_time_limit=60)
+    headers = {"X-API-Key": mint_key("alpha", env)}
+    node_env = {**env, "MAGNETS_NODE_ID": "node-a", "MAGNETS_LOG_LEVEL": "info"}
+    with serving(node_env, tmp_path / "first.log") as (first, first_url):
+        with httpx.Client(base_url=first_url, headers=headers, timeout=60) as client:
+            job_id = client.post("/v1/jobs", json=body).json()["id"]
+        wait_until(lambda: [r["state"] for r in items(url)] == ["running"], timeout=30)
+        kill_group(first)
+    with serving(node_env, tmp_path / "again.log") as (_, again_url):
+        with httpx.Client(base_url=again_url, headers=headers, timeout=60) as client:
+            # well inside the 60 s lease: taken back on start, not on expiry
+            assert wait_for_jobs(client, [job_id], timeout=45) == {job_id: "completed"}
+            [plan] = client.get(f"/v1/jobs/{job_id}/plans").json()["items"]
+        [taken] = events(tmp_path / "again.log", "job.items_reclaimed")
+        assert (taken["node"], taken["items"]) == ("node-a", 1)
+    [row] = items(url)
+    assert (row["state"], row["attempts"], row["leased_by"]) == ("solved", 2, "node-a")
+    assert same(plan["plan"]["objective"], expected_objective(document))

@@ -118,6 +118,10 @@ def build_extensive_form(
             values[integer[cols]] = np.round(values[integer[cols]])
             lower[cols] = values
             upper[cols] = values
+            # a fixed binary is a constant: where every binary is shared (plant builds,
+            # contracts) the fixed form is an LP, solved exactly and hot-started from a
+            # basis, where a MILP would be searched afresh each time
+            integer[cols] = False
     eta, z = None, np.zeros(0, np.int64)
     if use_cvar:
         eta = next_col

@@ -8,7 +8,9 @@ two outcomes usually have one shape: only costs, bounds, right-hand sides and
 coefficients are handed over, and the simplex goes on from the basis it kept. A form of
 another shape (an outcome whose numbers leave a column out) is passed whole. The
 hand-over is `hot_start.py`'s: new costs first, re-optimised by primal simplex, then the
-new limits by dual simplex.
+new limits by dual simplex. A MILP form keeps only the hand-over: HiGHS searches it
+afresh, and offering the neighbour's solution as a start made the 200 one-outcome MILPs
+of bench/hedge.py's india case 10-25 % slower, not faster.
 """
 
 from __future__ import annotations
@@ -52,7 +54,6 @@ class FormSolver:
         self.starts: dict[str, int] = {}
         self._h: highspy.Highs | None = None
         self._arrays: ModelArrays | None = None
-        self._x: np.ndarray | None = None  # last solution, offered to the next MILP
 
     def solve(self, ef: ExtensiveForm) -> tuple[FormSolution, str]:
         started = time.perf_counter()
@@ -63,7 +64,6 @@ class FormSolver:
             backend.limit_time(self._h, self.options.time_limit - ef.build_s - (passed - started))
         outcome = backend.run(self._h, ef.is_mip)
         solved = time.perf_counter()
-        self._x = outcome.x
         self.starts[start] = self.starts.get(start, 0) + 1
         return form_solution(ef, outcome, ef.build_s + (passed - started), solved - passed), start
 
@@ -80,7 +80,7 @@ class FormSolver:
             start = COLD if self._h is None else REBUILT
         self._h = backend.new_highs(self.options)
         pass_form(self._h, ef)
-        self._arrays, self._x = arrays, None
+        self._arrays = arrays
         return start
 
     def _hand_over(self, ef: ExtensiveForm, arrays: ModelArrays) -> None:
@@ -99,11 +99,6 @@ class FormSolver:
             old = with_costs
         apply_differences(h, old, arrays)
         self._arrays = arrays
-        if ef.is_mip and self._x is not None:
-            solution = highspy.HighsSolution()
-            solution.col_value = self._x.tolist()
-            solution.value_valid = True
-            h.setSolution(solution)  # HiGHS checks it and ignores one that does not fit
 
 
 def _limits_differ(a: ModelArrays, b: ModelArrays) -> bool:

@@ -35,6 +35,7 @@ from pydantic import (
 from optimizer.errors import Problem, ScenarioError, pointer
 from optimizer.scenario.parsing import decode, parse_scenario
 from optimizer.scenario.schema import Scenario
+from optimizer.whatif.hedge_shocked import shocked_scenario
 from optimizer.whatif.shocks import SpecError, apply_shocks, parse_shocks, problems_of
 from optimizer.whatif.sweep_spec import Axis, expand_members, parse_sweep_spec
 
@@ -226,7 +227,7 @@ def _listed(
     outcomes = []
     base_dump = base.model_dump()
     for i, item in enumerate(items):
-        outcome = _outcome(base_doc, item, i, problems)
+        outcome = _outcome(base, base_doc, item, i, problems)
         if outcome is not None:
             outcomes.append(outcome)
             if reveal_at is not None:
@@ -279,7 +280,7 @@ def _sampled(
             problems += exc.problems
             continue
         found: list[Problem] = []
-        sc = _scenario(doc, at, found)
+        sc = _scenario(doc, at, found, (base, base_doc))
         problems += [
             Problem(p.pointer, p.value, f"{member.name} {member.levels}: {p.rule}") for p in found
         ]
@@ -298,9 +299,16 @@ def _sampled(
     return outcomes
 
 
-def _scenario(doc: Any, where: list[object], problems: list[Problem]) -> Scenario | None:
+def _scenario(
+    doc: Any,
+    where: list[object],
+    problems: list[Problem],
+    base: tuple[Scenario, dict[str, Any]] | None = None,
+) -> Scenario | None:
+    """The scenario of `doc`, its problems added under `where`; `base` (the validated
+    base and its document) for a document made by shocks on it (`hedge_shocked.py`)."""
     try:
-        return parse_scenario(doc)
+        return parse_scenario(doc) if base is None else shocked_scenario(doc, *base)
     except ScenarioError as exc:
         problems += [_under(p, where) for p in exc.problems]
         return None
@@ -326,7 +334,7 @@ def _name_and_probability_problems(items: list[OutcomeSpec]) -> Iterator[Problem
 
 
 def _outcome(
-    base_doc: dict[str, Any], item: OutcomeSpec, i: int, problems: list[Problem]
+    base: Scenario, base_doc: dict[str, Any], item: OutcomeSpec, i: int, problems: list[Problem]
 ) -> Outcome | None:
     if item.scenario is not None:
         sc = _scenario(item.scenario, ["outcomes", i, "scenario"], problems)
@@ -338,7 +346,7 @@ def _outcome(
         problems += exc.problems
         return None
     found: list[Problem] = []
-    sc = _scenario(doc, ["outcomes", i, "shocks"], found)
+    sc = _scenario(doc, ["outcomes", i, "shocks"], found, (base, base_doc))
     problems += [
         Problem(p.pointer, p.value, f"after the shocks, the scenario at {p.pointer}: {p.rule}")
         for p in found

@@ -157,38 +157,90 @@ def assemble(
     weight: float,
     reveal_at: int,
 ) -> Assembly:
-    numbers = [_Numbers.of(m) for m, _ in built]
-    pairs = zip(built[1:], numbers[1:], strict=True)
-    if len(built) > 1 and all(_alike(built[0], numbers[0], b, x) for b, x in pairs):
-        return _repeated(coder, built, numbers, probabilities, weight, reveal_at)
-    return _matched(coder, built, numbers, probabilities, weight, reveal_at)
+    first = _Template(*built[0])
+    numbers: list[_Numbers | None] = [first.numbers]
+    for m, ix in built[1:]:
+        numbers.append(first.numbers_of(m, ix))
+        if numbers[-1] is None:
+            break
+    if len(built) > 1 and len(numbers) == len(built) and numbers[-1] is not None:
+        alike = [x for x in numbers if x is not None]
+        return _repeated(coder, built, alike, probabilities, weight, reveal_at)
+    every = [_Numbers.of(m) for m, _ in built]
+    return _matched(coder, built, every, probabilities, weight, reveal_at)
 
 
-def _alike(
-    first: tuple[LinearModel, ScenarioIndex],
-    first_numbers: _Numbers,
-    other: tuple[LinearModel, ScenarioIndex],
-    numbers: _Numbers,
-) -> bool:
-    """Same structure: the same ids in the same order, the same columns standing for
-    the same things, the same integrality and matrix entries in the same places."""
-    (m0, ix0), (m, ix) = first, other
-    if m.num_cols != m0.num_cols or m.num_rows != m0.num_rows:
-        return False
-    if any(getattr(ix, name) != getattr(ix0, name) for name in _IDS.values()):
-        return False
-    if _column_layout(m) != _column_layout(m0):
-        return False
+def _entries(m: LinearModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The matrix as the builder made it (COO, block by block, zeros kept)."""
+    blocks = list(m.constraints.values())
+    if not blocks:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64), np.zeros(0)
+    rows = np.concatenate([b.rows + b.start for b in blocks])
+    return rows, np.concatenate([b.cols for b in blocks]), np.concatenate([b.vals for b in blocks])
+
+
+class _Template:
+    """The first block's structure, against which the others are held: the same ids in
+    the same order, the same columns standing for the same things (families, their
+    integrality and subscripts), the same matrix entries in the same places, zeros the
+    same. A block that matches takes the first block's row order of its entries, so its
+    numbers come without sorting its matrix again."""
+
+    def __init__(self, m: LinearModel, ix: ScenarioIndex):
+        self.numbers = _Numbers.of(m)
+        self.size = (m.num_cols, m.num_rows)
+        self.ids = [getattr(ix, name) for name in _IDS.values()]
+        self.layout = _column_layout(m)
+        self.column_ids = _column_ids(m)
+        self.rows, self.cols, vals = _entries(m)
+        self.kept = vals != 0
+        # the kept entries in `LinearModel.matrix`'s row order (its sort, on the same rows,
+        # orders them the same way); checked on this block, else no block is taken as alike
+        self.order = np.argsort(self.rows[self.kept], kind="quicksort")
+        x0 = self.numbers
+        self.reorders = np.array_equal(self.cols[self.kept][self.order], x0.index) and (
+            np.array_equal(vals[self.kept][self.order], x0.value)
+        )
+
+    def numbers_of(self, m: LinearModel, ix: ScenarioIndex) -> _Numbers | None:
+        """The block's numbers in the first block's layout; None for another structure."""
+        if not self.reorders:
+            return None
+        if (m.num_cols, m.num_rows) != self.size or _column_layout(m) != self.layout:
+            return None
+        if any(getattr(ix, name) != ids for name, ids in zip(_IDS.values(), self.ids, strict=True)):
+            return None
+        rows, cols, vals = _entries(m)
+        if not (
+            np.array_equal(rows, self.rows)
+            and np.array_equal(cols, self.cols)
+            and np.array_equal(vals != 0, self.kept)
+            and np.array_equal(_column_ids(m), self.column_ids)
+        ):
+            return None
+        cost, lower, upper = _column_numbers(m)
+        row_lower, row_upper = m.row_bounds()
+        x0 = self.numbers
+        value = vals[self.kept][self.order]
+        return _Numbers(
+            cost, lower, upper, x0.integer, row_lower, row_upper, x0.start, x0.index, value
+        )
+
+
+def _column_numbers(m: LinearModel) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    blocks = list(m.variables.values())
+    if not blocks:
+        return np.zeros(0), np.zeros(0), np.zeros(0)
+    cost = np.concatenate([b.cost for b in blocks])
     return (
-        np.array_equal(numbers.integer, first_numbers.integer)
-        and np.array_equal(numbers.start, first_numbers.start)
-        and np.array_equal(numbers.index, first_numbers.index)
-        and np.array_equal(_column_ids(m), _column_ids(m0))
+        cost,
+        np.concatenate([b.lower for b in blocks]),
+        np.concatenate([b.upper for b in blocks]),
     )
 
 
-def _column_layout(m: LinearModel) -> list[tuple[str, int, int, tuple[str, ...]]]:
-    return [(f, b.start, b.size, tuple(b.index)) for f, b in m.variables.items()]
+def _column_layout(m: LinearModel) -> list[tuple[str, int, int, bool, tuple[str, ...]]]:
+    return [(f, b.start, b.size, b.binary, tuple(b.index)) for f, b in m.variables.items()]
 
 
 def _column_ids(m: LinearModel) -> np.ndarray:

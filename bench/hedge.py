@@ -36,10 +36,8 @@ import argparse
 import json
 import math
 import os
-import platform
 import sys
 import time
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -148,7 +146,7 @@ def route_ours(path: str, solver: str | None) -> dict[str, Any]:
     from optimizer.options import SolveOptions
     from optimizer.whatif.hedge_document import load_hedge
     from optimizer.whatif.hedge_form import build_extensive_form, pass_form
-    from optimizer.whatif.hedge_values import risk_value
+    from optimizer.whatif.hedge_risk import risk_value
 
     t1 = time.perf_counter()
     hedge = load_hedge(path)
@@ -362,6 +360,10 @@ def _wall(report: dict[str, Any] | None) -> str:
 
 
 def record(results: list[dict[str, Any]]) -> None:
+    # imported here: a route's process is timed whole, and needs neither
+    import platform
+    from datetime import UTC, datetime
+
     doc = ROOT / "docs" / "benchmarks.md"
     text = doc.read_text()
     if HEADING not in text.splitlines():

@@ -1,9 +1,8 @@
 """What a hedged plan reports (MODEL.md §6): the plan of the extensive form, and the
 values that price it — wait-and-see, EVPI, the value of hedging and the hedge's premium.
 
-- `cvar`: CVaR_alpha of a discrete cost distribution, the mean of its worst (1 - alpha)
-  share (the minimum over eta of eta + Σ p_w max(C_w - eta, 0) / (1 - alpha)).
-- `risk_value`: (1 - weight) · Σ p_w C_w + weight · CVaR, the objective of §6.
+- `cvar` and `risk_value` (`hedge_risk.py`): CVaR_alpha of the outcome costs, and the
+  objective of §6 on them.
 - wait-and-see: `risk_value` of each outcome solved alone; EVPI = objective - that.
 - value of hedging: base solved alone, its here-and-now decisions fixed in every outcome,
   the rest re-optimised; that objective minus the hedged one. Null, with the outcome that
@@ -39,31 +38,12 @@ from optimizer.whatif.hedge_form import (
     build_extensive_form,
     solve_form,
 )
+from optimizer.whatif.hedge_risk import cvar, risk_value
 from optimizer.whatif.runs import IN_PROCESS, Executor
 
 # differences this close to 0 (relative to the objective) are solver round-off
 ROUND_OFF = 1e-9
 BASE_PLAN, HEDGED_PLAN = "base", "hedged"  # the plans whose decisions the values fix
-
-
-def cvar(costs: Sequence[float], probabilities: Sequence[float], alpha: float) -> float:
-    """Mean cost of the worst (1 - alpha) probability mass."""
-    c, p = np.asarray(costs, float), np.asarray(probabilities, float)
-    order = np.argsort(-c, kind="stable")
-    c, p = c[order], p[order]
-    tail = 1.0 - alpha
-    before = np.concatenate([[0.0], np.cumsum(p)[:-1]])
-    take = np.clip(np.minimum(p, tail - before), 0.0, None)
-    return float((take * c).sum() / tail)
-
-
-def risk_value(
-    costs: Sequence[float], probabilities: Sequence[float], alpha: float, weight: float
-) -> float:
-    expected = float(np.dot(costs, probabilities))
-    if weight == 0:
-        return expected
-    return (1 - weight) * expected + weight * cvar(costs, probabilities, alpha)
 
 
 def solve_alone(

@@ -27,12 +27,12 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 Item = TypeVar("Item")
-Result = TypeVar("Result")
 Prepare = Callable[[Any], Any]
 Task = Callable[[Any, list[Any]], list[Any]]
 Progress = Callable[[int, int], None]
 
 RUNS_PER_WORKER = 4  # more runs than workers keep the load even; fewer keep more hot starts
+CONNECT_TIMEOUT_S = 10  # to reach a Dask scheduler
 
 
 @dataclass(frozen=True)
@@ -46,12 +46,6 @@ class Executor:
     def __post_init__(self) -> None:
         if self.workers < 1:
             raise ValueError("workers must be at least 1")
-
-    @property
-    def describe(self) -> str:
-        if self.dask is not None:
-            return f"dask {self.dask}"
-        return "in process" if self.workers == 1 else f"{self.workers} processes"
 
 
 IN_PROCESS = Executor()
@@ -182,7 +176,7 @@ def _dask_client(address: str | None) -> Iterator[Any]:
         return
     if address is None:
         raise ValueError("no Dask scheduler address given")
-    with Client(address, set_as_default=False) as client:
+    with Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False) as client:
         yield client
 
 

@@ -4,12 +4,15 @@ and each process or worker thread prepares its state once."""
 
 from __future__ import annotations
 
+import json
 import os
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from cli.main import main
 from optimizer.whatif.runs import Executor, map_runs, split
 from optimizer.whatif.sweep import run_sweep
 from tests.whatif.test_sweep import grid_spec
@@ -70,3 +73,15 @@ def test_a_sweep_on_dask_gives_the_rows_of_one_process(cluster: str) -> None:
         [r["objective"] for r in one.rows], rel=1e-9
     )
     assert spread.starts.get("hot", 0) > 0
+
+
+def test_the_sweep_command_takes_a_dask_address(tmp_path: Path, cluster: str) -> None:
+    spec = tmp_path / "spec.json"
+    spec.write_text(json.dumps({"name": "on dask", **grid_spec()}), encoding="utf-8")
+    out = tmp_path / "result.json"
+    assert main(["sweep", str(spec), "--dask", cluster, "--out", str(out), "--quiet"]) == 0
+    rows = json.loads(out.read_text(encoding="utf-8"))["members"]
+    assert [r["objective"] for r in rows] == pytest.approx(
+        [r["objective"] for r in run_sweep(grid_spec()).rows], rel=1e-9
+    )
+    assert main(["sweep", str(spec), "--dask", "nowhere", "--quiet"]) == 2

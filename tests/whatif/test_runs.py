@@ -15,6 +15,7 @@ import pytest
 from cli.main import main
 from optimizer.whatif.runs import Executor, map_runs, split
 from optimizer.whatif.sweep import run_sweep
+from tests.whatif.test_hedge_values import hedge
 from tests.whatif.test_sweep import grid_spec
 
 
@@ -85,3 +86,14 @@ def test_the_sweep_command_takes_a_dask_address(tmp_path: Path, cluster: str) ->
         [r["objective"] for r in run_sweep(grid_spec()).rows], rel=1e-9
     )
     assert main(["sweep", str(spec), "--dask", "nowhere", "--quiet"]) == 2
+
+
+def test_the_hedge_command_takes_a_dask_address(tmp_path: Path, cluster: str, capsys: Any) -> None:
+    path = tmp_path / "hedge.json"
+    path.write_text(json.dumps(hedge(0.5)), encoding="utf-8")
+    assert main(["hedge", str(path)]) == 0
+    here = json.loads(capsys.readouterr().out)
+    assert main(["hedge", str(path), "--dask", cluster]) == 0
+    there = json.loads(capsys.readouterr().out)
+    for key in ("objective", "wait_and_see", "evpi", "value_of_hedging", "premium"):
+        assert there[key] == pytest.approx(here[key], rel=1e-9), key

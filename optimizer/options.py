@@ -1,7 +1,5 @@
 """Solver options, given one way everywhere (CLI, service, batch jobs)."""
 
-from __future__ import annotations
-
 from pydantic import BaseModel, ConfigDict, Field
 
 

@@ -14,13 +14,11 @@ spec draws its members (`{"sample": {"n", "seed", "axes"}}`): n equally likely o
 a plan out of sample.
 """
 
-from __future__ import annotations
-
 import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, Self
 
 from pydantic import (
     BaseModel,
@@ -59,7 +57,7 @@ class OutcomeSpec(_Strict):
     scenario: dict[str, Any] | None = Field(None, description="A whole scenario document.")
 
     @model_validator(mode="after")
-    def _one_source(self) -> OutcomeSpec:
+    def _one_source(self) -> Self:
         if (self.shocks is None) == (self.scenario is None):
             raise ValueError("give exactly one of `shocks` and `scenario`")
         return self

@@ -22,10 +22,8 @@ whose change depends on what the document holds (an offer with discounts, a supp
 with a qualification) says so through `document_problems` before it is applied.
 """
 
-from __future__ import annotations
-
 from collections.abc import Iterator, Sequence
-from typing import Annotated, Any, ClassVar, Literal
+from typing import Annotated, Any, ClassVar, Literal, Self
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, model_validator
 
@@ -80,7 +78,7 @@ class _FactorOrValue(_Shock):
     value: Factor | None = Field(None, description="New value (replaces the current one).")
 
     @model_validator(mode="after")
-    def _one_amount(self) -> _FactorOrValue:
+    def _one_amount(self) -> Self:
         if (self.factor is None) == (self.value is None):
             raise ValueError("give exactly one of `factor` and `value`")
         return self
@@ -105,7 +103,7 @@ class CapacityShock(_Shock):
     }  # fmt: skip
 
     @model_validator(mode="after")
-    def _selects(self) -> CapacityShock:
+    def _selects(self) -> Self:
         if not (self.origin or self.country or self.supplier or self.plant):
             raise ValueError("give at least one of `origin`, `country`, `supplier`, `plant`")
         return self
@@ -215,7 +213,7 @@ class PriceShock(_Shock):
     }  # fmt: skip
 
     @model_validator(mode="after")
-    def _periods_alone(self) -> PriceShock:
+    def _periods_alone(self) -> Self:
         if self.periods is not None and (self.product or self.plant):
             raise ValueError(
                 "`periods` scales the price index: it cannot go with `product` or `plant`"
@@ -283,7 +281,7 @@ class LeadTimeShock(_Shock):
     }  # fmt: skip
 
     @model_validator(mode="after")
-    def _selects(self) -> LeadTimeShock:
+    def _selects(self) -> Self:
         if not (self.origin or self.country or self.supplier):
             raise ValueError("give at least one of `origin`, `country`, `supplier`")
         return self
@@ -326,7 +324,7 @@ class _SupplierSelection(_Shock):
     }  # fmt: skip
 
     @model_validator(mode="after")
-    def _selects(self) -> _SupplierSelection:
+    def _selects(self) -> Self:
         if not (self.origin or self.country or self.supplier):
             raise ValueError("give at least one of `origin`, `country`, `supplier`")
         return self
@@ -400,7 +398,7 @@ class DiscountScheduleShock(_OfferSelection):
     )
 
     @model_validator(mode="after")
-    def _ordered(self) -> DiscountScheduleShock:
+    def _ordered(self) -> Self:
         pairs = list(zip(self.discounts, self.discounts[1:], strict=False))
         if any(b.min_kg <= a.min_kg for a, b in pairs):
             raise ValueError("the brackets' `min_kg` must strictly increase")
@@ -484,7 +482,7 @@ class QualificationLeadShock(_QualificationSelection):
     add: Shift | None = Field(None, description="Periods added to the lead (may be < 0).")
 
     @model_validator(mode="after")
-    def _one_amount(self) -> QualificationLeadShock:
+    def _one_amount(self) -> Self:
         if (self.value is None) == (self.add is None):
             raise ValueError("give exactly one of `value` and `add`")
         return self

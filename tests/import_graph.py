@@ -25,7 +25,13 @@ LAYERS: tuple[tuple[str, ...], ...] = (
     ("optimizer.insight",),
     ("optimizer.model",),
     ("optimizer.scenario",),
-    ("optimizer.errors", "optimizer.options", "optimizer.spreadsheet_text", "optimizer.moved"),
+    (
+        "optimizer.errors",
+        "optimizer.options",
+        "optimizer.spreadsheet_text",
+        "optimizer.moved",
+        "optimizer.gc_pause",
+    ),
 )
 # The one module through which the service reaches the optimizer.
 SERVICE_GATE = "service.solving"

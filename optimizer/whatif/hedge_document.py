@@ -31,6 +31,7 @@ from pydantic import (
 )
 
 from optimizer.errors import Problem, ScenarioError, pointer
+from optimizer.gc_pause import gc_paused
 from optimizer.scenario.parsing import decode, parse_scenario
 from optimizer.scenario.schema import Scenario
 from optimizer.whatif.hedge_shocked import shocked_scenario
@@ -150,6 +151,11 @@ def _read(path: Path, where: str, words: str) -> Any:
 
 def parse_hedge(document: Any) -> Hedge:
     """A validated hedge, or ScenarioError with every problem of the document."""
+    with gc_paused():  # hundreds of outcome documents: see optimizer/gc_pause.py
+        return _parse_hedge(document)
+
+
+def _parse_hedge(document: Any) -> Hedge:
     if not isinstance(document, dict):
         raise ScenarioError([Problem("", None, "a hedge document must be an object")])
     try:

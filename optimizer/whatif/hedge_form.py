@@ -33,6 +33,7 @@ from dataclasses import dataclass, field
 import highspy
 import numpy as np
 
+from optimizer.gc_pause import gc_paused
 from optimizer.model import highs_backend as backend
 from optimizer.model.build import build_model
 from optimizer.model.highs_backend import SolverOutcome
@@ -93,7 +94,8 @@ def build_extensive_form(
     """One model for all outcomes; `fixed` pins every shared column (to its value there,
     0 where it holds none), which completes a given here-and-now plan."""
     started = time.perf_counter()
-    built = [build_model(sc) for sc in scenarios]
+    with gc_paused():  # a model per outcome: see optimizer/gc_pause.py
+        built = [build_model(sc) for sc in scenarios]
     p = np.asarray(probabilities, float)
     a = assemble(KeyCoder(reference), built, p, weight, reveal_at)
     blocks, shared, n_out = a.blocks, a.shared, len(built)

@@ -28,7 +28,7 @@ from typing import Annotated, Any, ClassVar, Literal, Self
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, model_validator
 
 from optimizer.errors import Problem, pointer
-from optimizer.scenario.schema import MAX_BRACKETS, Discount, Licence
+from optimizer.scenario.schema import MAX_BRACKETS, Discount, Licence, amount, text
 
 Document = dict[str, Any]
 
@@ -37,13 +37,13 @@ def _as_list(value: Any) -> Any:
     return [value] if isinstance(value, str) else value
 
 
-Id = Annotated[str, Field(min_length=1, max_length=200, strict=True)]
+Id = Annotated[str, text(min_length=1, max_length=200)]
 Ids = Annotated[Annotated[list[Id], Field(min_length=1)] | None, BeforeValidator(_as_list)]
-Factor = Annotated[float, Field(ge=0, allow_inf_nan=False, strict=True)]
-Share = Annotated[float, Field(ge=0, le=1, allow_inf_nan=False, strict=True)]
-Periods = Annotated[list[Annotated[str, Field(strict=True)]] | None, BeforeValidator(_as_list)]
+Factor = Annotated[float, amount(ge=0)]
+Share = Annotated[float, amount(ge=0, le=1)]
+Periods = Annotated[list[Annotated[str, text()]] | None, BeforeValidator(_as_list)]
 RequiredIds = Annotated[Annotated[list[Id], Field(min_length=1)], BeforeValidator(_as_list)]
-Scale = Annotated[float, Field(gt=0, allow_inf_nan=False, strict=True)]
+Scale = Annotated[float, amount(gt=0)]
 
 
 def _whole(value: Any) -> Any:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any
@@ -179,5 +180,30 @@ def _export(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+# Commands that end the usual way: the server's threads and solver processes have
+# shutdown work of their own.
+NORMAL_EXIT = frozenset({"serve"})
+
+
+def run() -> None:
+    """The `magnets` command: `main`, then, once its output is flushed, an exit that does
+    not free the process's objects one by one, which the operating system does at once:
+    about 20 ms of `magnets validate`'s 150 (pydantic's schemas), more after a solve.
+    Every command has closed its files by then; `--help`, usage errors and unexpected
+    errors leave through SystemExit or the traceback, the usual way."""
+    argv = sys.argv[1:]
+    code = main(argv)
+    if _named_command(argv) in NORMAL_EXIT:
+        raise SystemExit(code)
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # a reader that went away, a closed stream
+            code = code or 1
+    if "logging" in sys.modules:
+        sys.modules["logging"].shutdown()
+    os._exit(code)
+
+
 if __name__ == "__main__":
-    raise SystemExit(main())
+    run()

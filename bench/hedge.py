@@ -14,8 +14,8 @@ Instances (written to bench/out/):
          at its second month, outcomes over the same kind of axes until the extensive form
          has ≥ 1 M non-zeros.
 
-Each route runs in its own process; the parent takes its wall clock and peak resident
-memory (bench/run.py's `timed`):
+Each route runs in its own process, which ends as `magnets` does (cli.main.run); the
+parent takes its wall clock and peak resident memory (bench/run.py's `timed`):
   (a) ours: read and check the hedge document (draws included), build the extensive form
       (hedge_form.build_extensive_form), hand it to HiGHS (pass_form), HiGHS's own run,
       read the plans back (each outcome's plan, the shared values, the risk objective):
@@ -299,7 +299,9 @@ second month, the same kind of axes, and as many outcomes as make ≥ 1 M non-ze
   and checking the document (every draw applied and validated: "load"), building
   (`build_extensive_form`), the hand-over (`pass_form`), HiGHS's run, and reading each
   outcome's plan back ("plans read"); "(a) s" is the process's wall clock (interpreter
-  and imports included). The objective solve only; "full report" is `magnets hedge FILE
+  and imports included; since 2026-12-06 every route's process ends as `magnets` does,
+  its output flushed and its memory handed back at once, not freed object by object).
+  The objective solve only; "full report" is `magnets hedge FILE
   --out PLAN`, which also solves every outcome alone, base, and base's decisions fixed in
   every outcome (wait-and-see, EVPI, value of hedging, premium), with `--workers 1` and
   `--workers 2`.
@@ -401,8 +403,10 @@ def main(argv: list[str] | None = None) -> int:
     args = ap.parse_args(argv)
     if args.route:
         found = route_ours(args.hedge, args.solver) if args.route[0] == "ours" else None
-        print(json.dumps(found if found is not None else route_pyomo(args.hedge)))
-        return 0
+        print(json.dumps(found if found is not None else route_pyomo(args.hedge)), flush=True)
+        # a route's process ends as `magnets` does (cli.main.run): its output flushed, the
+        # memory handed back at once rather than freed object by object
+        os._exit(0)
     results = []
     if not args.no_india:
         results.append(

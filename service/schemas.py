@@ -423,6 +423,26 @@ class HedgeModelSize(BaseModel):
     mip: bool
 
 
+class HedgeEvaluation(BaseModel):
+    """The here-and-now decisions fixed and completed at least cost in each of M fresh
+    outcomes drawn with another seed (`evaluate`): the risk objective out of sample."""
+
+    outcomes: int = Field(description="M, the fresh outcomes.")
+    seed: int | None = Field(None, description="The seed they were drawn with.")
+    in_sample_objective: float = Field(description="The hedged plan's own objective.")
+    objective: float | None = Field(
+        None, description="The risk objective on the fresh outcomes; null if one cannot be met."
+    )
+    expected_cost: float | None = None
+    cvar: float | None = None
+    standard_error: float | None = None
+    ci95: list[float] | None = Field(None, description="objective ± 1.96 standard errors.")
+    infeasible: int = Field(description="Fresh outcomes the decisions cannot be completed in.")
+    infeasible_outcomes: list[str] = Field(description="The first ten of them, by name.")
+    message: str | None = None
+    evaluation_s: float
+
+
 class HedgedPlan(BaseModel):
     """One plan whose decisions before `reveal` hold in every outcome (MODEL.md §6), priced
     against knowing the outcome in advance (EVPI) and against planning for base alone
@@ -458,5 +478,11 @@ class HedgedPlan(BaseModel):
         None, description="Base completed with the hedge's decisions, minus base alone."
     )
     sample: HedgeSample | None = None
+    evaluation: HedgeEvaluation | None = None
+    starts: dict[str, int] | None = Field(
+        None,
+        description="How the outcomes solved alone behind the values were started: `hot` "
+        "(from the previous one's basis), `cold`, `rebuilt`; counts.",
+    )
     timings: HedgeTimings
     model: HedgeModelSize | None = None

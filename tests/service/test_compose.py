@@ -13,7 +13,7 @@ from typing import Any
 import pytest
 import yaml
 
-from cli.main import _parser
+from cli.main import NORMAL_EXIT, _parser
 from cli.service import serve_command
 from service.settings import Settings, SettingsError, load_settings
 from tests.service.conftest import REPO
@@ -126,7 +126,8 @@ def test_the_api_command_is_magnets_serve() -> None:
     assert "entrypoint" not in SERVICES["api"]  # the image's: magnets
     assert 'ENTRYPOINT ["magnets"]' in DOCKERFILE
     scripts = tomllib.loads((REPO / "pyproject.toml").read_text())["project"]["scripts"]
-    assert scripts["magnets"] == "cli.main:main"
+    assert scripts["magnets"] == "cli.main:run"  # main, then the exit; serve's the usual one
+    assert SERVICES["api"]["command"][0] in NORMAL_EXIT
     args = _parser().parse_args(SERVICES["api"]["command"])
     assert args.handler is serve_command
     assert (args.host, args.port, args.no_auth) == ("0.0.0.0", 8000, False)

@@ -16,7 +16,6 @@ of bench/hedge.py's india case 10-25 % slower, not faster.
 from __future__ import annotations
 
 import time
-from dataclasses import replace
 
 import highspy
 import numpy as np
@@ -28,10 +27,8 @@ from optimizer.whatif.hot_start import (
     COLD,
     HOT,
     REBUILT,
-    SIMPLEX_CHOOSE,
-    SIMPLEX_PRIMAL,
     ModelArrays,
-    apply_differences,
+    hand_over,
 )
 
 
@@ -84,28 +81,7 @@ class FormSolver:
         return start
 
     def _hand_over(self, ef: ExtensiveForm, arrays: ModelArrays) -> None:
-        """Only the differences (see `HotStartSolver._hand_over` for why in two steps)."""
-        h, old = self._h, self._arrays
-        assert h is not None and old is not None
-        if not ef.is_mip:
-            with_costs = replace(old, cost=arrays.cost)
-            costs_changed = apply_differences(h, old, with_costs).costs > 0
-            h.setOptionValue(
-                "simplex_strategy", SIMPLEX_PRIMAL if costs_changed else SIMPLEX_CHOOSE
-            )
-            if costs_changed and _limits_differ(with_costs, arrays):
-                h.run()  # the new costs alone; its result only serves as the next start
-                h.setOptionValue("simplex_strategy", SIMPLEX_CHOOSE)
-            old = with_costs
-        apply_differences(h, old, arrays)
+        """Only the differences (`hot_start.hand_over`: costs by primal, then limits)."""
+        assert self._h is not None and self._arrays is not None
+        hand_over(self._h, self._arrays, arrays, ef.is_mip)
         self._arrays = arrays
-
-
-def _limits_differ(a: ModelArrays, b: ModelArrays) -> bool:
-    return not (
-        np.array_equal(a.col_lower, b.col_lower)
-        and np.array_equal(a.col_upper, b.col_upper)
-        and np.array_equal(a.row_lower, b.row_lower)
-        and np.array_equal(a.row_upper, b.row_upper)
-        and np.array_equal(a.entry_val, b.entry_val)
-    )

@@ -120,6 +120,24 @@ def apply_differences(h: highspy.Highs, old: ModelArrays, new: ModelArrays) -> C
     return Changes(len(cols), len(bounds), len(rows), len(entries))
 
 
+def hand_over(h: highspy.Highs, old: ModelArrays, new: ModelArrays, is_mip: bool) -> None:
+    """Only the differences between the model HiGHS holds (`old`) and `new`. For an LP,
+    new costs go first and are re-optimised by primal simplex from the old basis, which
+    they leave primal feasible; new limits then go in and dual simplex goes on from that
+    basis, which they leave dual feasible. One dual run from a basis that is neither
+    takes far more pivots: on the benchmark LP, a tariff change alone takes a handful of
+    primal pivots against over a thousand dual ones."""
+    if not is_mip:
+        with_costs = replace(old, cost=new.cost)
+        costs_changed = apply_differences(h, old, with_costs).costs > 0
+        h.setOptionValue("simplex_strategy", SIMPLEX_PRIMAL if costs_changed else SIMPLEX_CHOOSE)
+        if costs_changed and _limits_differ(with_costs, new):
+            h.run()  # the new costs alone; its result only serves as the next start
+            h.setOptionValue("simplex_strategy", SIMPLEX_CHOOSE)
+        old = with_costs
+    apply_differences(h, old, new)
+
+
 def _limits_differ(a: ModelArrays, b: ModelArrays) -> bool:
     """Anything but the costs differs: bounds, right-hand sides, coefficients."""
     return not (
@@ -201,25 +219,8 @@ class HotStartSolver:
         return start
 
     def _hand_over(self, model: LinearModel, arrays: ModelArrays) -> None:
-        """Only the differences. For an LP, new costs go first and are re-optimised by
-        primal simplex from the old basis, which they leave primal feasible; new limits
-        then go in and dual simplex goes on from that basis, which they leave dual
-        feasible. One dual run from a basis that is neither takes far more pivots: on
-        the benchmark LP, a tariff change alone takes a handful of primal pivots against
-        over a thousand dual ones."""
-        h, old = self._h, self._arrays
-        assert h is not None and old is not None
-        if not model.is_mip:
-            with_costs = replace(old, cost=arrays.cost)
-            costs_changed = apply_differences(h, old, with_costs).costs > 0
-            h.setOptionValue(
-                "simplex_strategy", SIMPLEX_PRIMAL if costs_changed else SIMPLEX_CHOOSE
-            )
-            if costs_changed and _limits_differ(with_costs, arrays):
-                h.run()  # the new costs alone; its result only serves as the next start
-                h.setOptionValue("simplex_strategy", SIMPLEX_CHOOSE)
-            old = with_costs
-        apply_differences(h, old, arrays)
+        assert self._h is not None and self._arrays is not None
+        hand_over(self._h, self._arrays, arrays, model.is_mip)
         self._arrays = arrays
         self._offer_incumbent(model)
 

@@ -404,18 +404,11 @@ def solve(request: Request, visit: SignedIn, form: CheckedForm, scenario_id: str
         idempotency_key=page_queries.solve_key(scenario_id, token), request_sha256=asked,
     )  # fmt: skip
     try:
-        job_id, _ = store.submit_job(
-            request.app.state.db, visit.tenant, submission, settings.max_running_jobs_per_tenant
-        )
-    except store.IdempotencyConflict:
-        raise PageError(409, "Refused", "This form was already sent with other values.") from None
-    except store.TooManyJobs:
-        message = (
-            f"At most {settings.max_running_jobs_per_tenant} solves may wait or run at once; "
-            "try again when one has finished."
-        )
-        return _scenario_page(request, visit, row, 429, refusal=message)
-    request.app.state.dispatcher.wake()
+        job_id = pages_jobs.queue_job(request, visit, submission, "solves")
+    except PageError as exc:
+        if exc.status != 429:
+            raise
+        return _scenario_page(request, visit, row, 429, refusal=exc.message)
     return _see(pages_plans.plan_path(job_id, 0))
 
 

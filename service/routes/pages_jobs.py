@@ -402,24 +402,27 @@ def _submit(
     key: str,
     asked: str,
 ) -> Response:
-    settings = settings_of(request)
     submission = store.JobSubmission(
         items=items, options=options, idempotency_key=key, request_sha256=asked
     )
+    return _see(job_path(queue_job(request, visit, submission, "jobs")))
+
+
+def queue_job(request: Request, visit: Visit, submission: store.JobSubmission, what: str) -> str:
+    """Store a job sent from a page and wake the dispatcher; its id. A form sent again
+    with other values answers 409; a tenant with too many `what` waiting or running,
+    429 with the cap in words."""
+    settings = settings_of(request)
+    cap = settings.max_running_jobs_per_tenant
     try:
-        job_id, _ = store.submit_job(
-            request.app.state.db, visit.tenant, submission, settings.max_running_jobs_per_tenant
-        )
+        job_id, _ = store.submit_job(request.app.state.db, visit.tenant, submission, cap)
     except store.IdempotencyConflict:
         raise PageError(409, "Refused", "This form was already sent with other values.") from None
     except store.TooManyJobs:
-        message = (
-            f"At most {settings.max_running_jobs_per_tenant} jobs may wait or run at once; "
-            "try again when one has finished."
-        )
+        message = f"At most {cap} {what} may wait or run at once; try again when one has finished."
         raise PageError(429, "Too many jobs", message) from None
     request.app.state.dispatcher.wake()
-    return _see(job_path(job_id))
+    return job_id
 
 
 def _amount(value: Any) -> str:

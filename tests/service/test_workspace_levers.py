@@ -342,3 +342,32 @@ def test_another_tenants_variants_comparisons_and_jobs_are_missing(workspace: Se
         answer = beta.post("/compare", data={"csrf_token": beta_token, "scenario": [baseline, variant_id]})  # fmt: skip
         assert answer.status_code == 422  # not theirs: no plan of it to compare
         assert alpha.get(variant).status_code == 200
+
+
+def test_the_job_cap_refuses_a_solve_on_its_page_and_a_batch_with_a_429(
+    backend: str, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """One job at a time: a second solve shows the scenario page with the cap in words;
+    a second batch, the refusal page. Nothing more is queued."""
+    capped = running_service(backend, tmp_path_factory, workers=1, max_time_limit=30,
+                             max_running_jobs_per_tenant=1)  # fmt: skip
+    service = next(capped)
+    try:
+        slow = stored(service, slow_lp(suppliers=300))
+        with signed_in(service) as (client, token):
+            job = start_batch(client, token, [slow], time_limit="20")
+            page = client.get(f"/scenarios/{slow}")
+            solve_token = re.search(r'name="solve_token" value="([^"]+)"', page.text)
+            assert solve_token
+            data = {"csrf_token": token, "solve_token": solve_token[1], "time_limit": "5"}
+            refused = client.post(f"/scenarios/{slow}/solve", data=data)
+            assert refused.status_code == 429
+            assert "At most 1 solves may wait or run at once" in refused.text
+            data = {"csrf_token": token, "batch_token": batch_token(client), "scenario": [slow],
+                    "time_limit": "5"}  # fmt: skip
+            again = client.post("/jobs", data=data)
+            assert again.status_code == 429
+            assert "At most 1 jobs may wait or run at once" in again.text
+            client.post(f"{job}/cancel", data={"csrf_token": token})
+    finally:
+        next(capped, None)

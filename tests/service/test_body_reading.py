@@ -33,16 +33,11 @@ def _large_job_body() -> bytes:
     return json.dumps({"scenarios": [c0(f"s{i}") for i in range(8000)]}).encode()
 
 
-def test_health_answers_while_a_large_body_is_parsed(reading_service: Service) -> None:
-    """Three large bodies posted at once. Parsed on the event loop, one after another, they
-    would hold a health check for three parses or more; parsed off it, one at a time
-    (service.limits.off_loop), the slowest health check took about 1.6 parses on 2 cores
-    (checking the job's fields is still the loop's), so under 2.5 leaves room for a loaded
-    machine and still tells the two apart."""
+def test_health_answers_while_large_bodies_are_parsed(reading_service: Service) -> None:
+    """Three large bodies posted at once: every health check sent meanwhile is answered,
+    and the bodies get their 422. How long a check waits is a benchmark's business (the
+    machine decides it); that the parse leaves the event loop is the next test's."""
     body = _large_job_body()
-    started = time.perf_counter()
-    json.loads(body)
-    parse_s = time.perf_counter() - started  # what one parse on the event loop would block
     latencies: list[float] = []
     done = threading.Event()
     answers: list[httpx.Response] = []
@@ -62,8 +57,6 @@ def test_health_answers_while_a_large_body_is_parsed(reading_service: Service) -
 
     poller = threading.Thread(target=poll)
     posters = [threading.Thread(target=post) for _ in range(3)]
-    with reading_service.client("alpha") as alpha:
-        alpha.get("/healthz")
     poller.start()
     try:
         for t in posters:
@@ -78,7 +71,43 @@ def test_health_answers_while_a_large_body_is_parsed(reading_service: Service) -
         assert answer.status_code == 422, answer.text
         assert answer.json()["errors"][0]["pointer"] == "/scenarios"
     assert len(latencies) > 10
-    assert max(latencies) < 2.5 * parse_s, (max(latencies), parse_s)
+
+
+def test_a_large_body_is_parsed_in_a_worker_thread(monkeypatch: pytest.MonkeyPatch) -> None:
+    """service.limits.OffLoopRequest: a body past OFF_LOOP_BYTES is parsed off the event
+    loop's thread, a small one on it; the value is json.loads's either way."""
+    import asyncio
+
+    from service import limits
+
+    threads: list[int] = []
+
+    def parse(body: bytes) -> object:
+        threads.append(threading.get_ident())
+        return json.loads(body)
+
+    monkeypatch.setattr(limits, "parse_json", parse)
+
+    def request(body: bytes) -> limits.OffLoopRequest:
+        sent = [{"type": "http.request", "body": body, "more_body": False}]
+
+        async def receive() -> dict[str, object]:
+            return sent.pop(0)
+
+        scope = {"type": "http", "method": "POST", "path": "/", "headers": []}
+        return limits.OffLoopRequest(scope, receive)  # type: ignore[arg-type]
+
+    large = json.dumps({"pad": "x" * limits.OFF_LOOP_BYTES}).encode()
+
+    async def main() -> tuple[int, object, object]:
+        loop_thread = threading.get_ident()
+        big = await request(large).json()
+        small = await request(b'{"a": 1}').json()
+        return loop_thread, big, small
+
+    loop_thread, big, small = asyncio.run(main())
+    assert big == json.loads(large) and small == {"a": 1}
+    assert len(threads) == 1 and threads[0] != loop_thread  # the small one: json.loads
 
 
 def test_a_large_malformed_body_answers_the_usual_422(reading_service: Service) -> None:

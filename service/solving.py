@@ -36,11 +36,11 @@ from optimizer.scenario.schema import Scenario as ScenarioSchema
 from optimizer.solve import solve
 from optimizer.spreadsheet_text import inert
 from optimizer.whatif.frontier import default_caps, frontier_point, non_dominated
-from optimizer.whatif.hedge_document import MAX_OUTCOMES, parse_hedge
+from optimizer.whatif.hedge_document import MAX_OUTCOMES, Hedge, draw_outcomes, parse_hedge
 from optimizer.whatif.hedge_document import HedgeSpec as HedgeSchema
 from optimizer.whatif.hedge_values import hedged_plan
 from optimizer.whatif.hot_start import HotStartSolver
-from optimizer.whatif.runs import IN_PROCESS, Executor, own_cluster
+from optimizer.whatif.runs import IN_PROCESS, Executor, Helpers, own_cluster
 from optimizer.whatif.shocks import OriginShareShock, SpecError, apply_shocks, parse_shocks
 from optimizer.whatif.sweep import (
     base_document,
@@ -238,15 +238,18 @@ def member_document(base: dict[str, Any], change: dict[str, Any]) -> dict[str, A
 
 
 def run_member(
-    base: dict[str, Any], change: dict[str, Any], options: SolveOptions
+    base: dict[str, Any],
+    change: dict[str, Any],
+    options: SolveOptions,
+    helpers: Helpers | None = None,
 ) -> dict[str, Any]:
     """`run_solve` of a member's scenario, made here in the solver process; a member
     the scenario rules refuse (a shock pushing an amount past its bound, say) gets a
     plan with status `error` and the rules it breaks. A hedge job's one item is
     `base` a hedge document and `change` {"hedge": {...}} (`hedge_change`): it is
-    solved as one hedged plan (`run_hedge`)."""
+    solved as one hedged plan (`run_hedge`, with `helpers`)."""
     if HEDGE_CHANGE in change:
-        return run_hedge(base, options, **change[HEDGE_CHANGE])
+        return run_hedge(base, options, **change[HEDGE_CHANGE], helpers=helpers)
     try:
         document = member_document(base, change)
     except (SpecError, ScenarioError) as exc:
@@ -366,15 +369,28 @@ def _sample_size(outcomes: dict[str, Any]) -> int:
     return min(max(n, 0), MAX_OUTCOMES) if isinstance(n, int) and not isinstance(n, bool) else 0
 
 
-def check_hedge(document: Any, limits: SizeLimits) -> str:
+def check_hedge(document: Any, limits: SizeLimits, evaluate: int | None = None) -> str:
     """Refuse an oversized, invalid or unstorable hedge document (ScenarioError, every
-    problem); return the hedged plan's name. What a hedge job is checked with."""
+    problem), or `evaluate` fresh outcomes asked of one whose outcomes are not a sample;
+    return the hedged plan's name. What a hedge job is checked with."""
     check_hedge_size(document, limits)
-    name = parse_hedge(document).name
+    hedge = parse_hedge(document)
     problems = unstorable(document) if "\\u0000" in json.dumps(document) else []
+    problems += evaluation_problems(hedge, evaluate)
     if problems:
         raise ScenarioError(problems)
-    return name
+    return hedge.name
+
+
+EVALUATE_RULE = "fresh outcomes need the outcomes given as a sample (outcomes: {sample})"
+
+
+def evaluation_problems(hedge: Hedge, evaluate: int | None) -> list[Problem]:
+    """An out-of-sample evaluation asked of a hedge whose outcomes are listed: fresh
+    outcomes are drawn from a sample's axes, which a list does not have."""
+    if evaluate is None or hedge.sample is not None:
+        return []
+    return [Problem("/evaluate", evaluate, EVALUATE_RULE)]
 
 
 def validate_hedge(document: Any) -> None:
@@ -383,45 +399,86 @@ def validate_hedge(document: Any) -> None:
     parse_hedge(document)
 
 
-def hedge_executor() -> Executor:
+def hedge_executor(helpers: Helpers | None = None) -> Executor:
     """Where a hedge's outcomes solved alone go (docs/model-notes.md, "Hedged plans"): the
     Dask cluster the hedge itself runs on (a hedge job on the cluster), else the one
     MAGNETS_DASK_SCHEDULER names (the service's setting, which its solver processes
-    inherit), else this solver process, hot-started one after another. Never local
-    processes: a job worker is a daemon process, which may not start any, and the
-    service's solver processes already are its share of the machine's cores."""
+    inherit), else the service's other solver processes as they fall idle (`helpers`: a
+    hedge job's worker, see service/run_sharing.py), else this solver process, hot-started
+    one after another. Never a pool of its own: a job worker is a daemon process, which
+    may not start any, and the solver processes already are the service's share of the
+    machine's cores."""
     cluster = own_cluster() or os.environ.get(DASK_SCHEDULER_VARIABLE) or None
-    return Executor(dask=cluster) if cluster else IN_PROCESS
+    if cluster:
+        return Executor(dask=cluster)
+    return Executor(helpers=helpers) if helpers is not None else IN_PROCESS
+
+
+def fresh_outcomes(hedge: Hedge, evaluate: int | None, seed: int | None) -> tuple[Any, int | None]:
+    """The `evaluate` fresh outcomes to evaluate the plan on, drawn with `seed` (default:
+    the sample's seed + 1, as `magnets hedge --evaluate`), and that seed; none without
+    `evaluate`. ScenarioError when a draw breaks the scenario rules."""
+    if evaluate is None:
+        return (), None
+    problems = evaluation_problems(hedge, evaluate)
+    if problems:
+        raise ScenarioError(problems)
+    assert hedge.sample is not None
+    drawn_with = hedge.sample.seed + 1 if seed is None else seed
+    return draw_outcomes(hedge, evaluate, drawn_with), drawn_with
 
 
 def hedge_checked(
-    document: Any, options: SolveOptions, outcome_plans: bool = False
+    document: Any,
+    options: SolveOptions,
+    outcome_plans: bool = False,
+    evaluate: int | None = None,
+    evaluate_seed: int | None = None,
 ) -> tuple[str | None, bytes]:
     """The hedged plan's status and the plan as JSON, for a hedge document whose size was
     checked (an invalid one raises ScenarioError), read and solved in the solver process
-    as `solve_checked` does a scenario."""
-    plan = json_safe(
-        hedged_plan(parse_hedge(document), options, outcome_plans, executor=hedge_executor())
-    )
+    as `solve_checked` does a scenario; with `evaluate`, its here-and-now decisions are
+    also evaluated on that many fresh outcomes (`fresh_outcomes`)."""
+    hedge = parse_hedge(document)
+    fresh, seed = fresh_outcomes(hedge, evaluate, evaluate_seed)
+    found = hedged_plan(hedge, options, outcome_plans, fresh, seed, executor=hedge_executor())
+    plan = json_safe(found)
     text = json.dumps(plan, ensure_ascii=False, allow_nan=False, separators=(",", ":"))
     return plan.get("status"), text.encode("utf-8")
 
 
-def hedge_change(outcome_plans: bool = False) -> dict[str, Any]:
+def hedge_change(
+    outcome_plans: bool = False, evaluate: int | None = None, evaluate_seed: int | None = None
+) -> dict[str, Any]:
     """The change that makes a job item of a hedge document (see run_member)."""
-    return {HEDGE_CHANGE: {"outcome_plans": outcome_plans}}
+    asked: dict[str, Any] = {"outcome_plans": outcome_plans}
+    if evaluate is not None:
+        asked["evaluate"] = evaluate
+        asked["evaluate_seed"] = evaluate_seed
+    return {HEDGE_CHANGE: asked}
 
 
-def run_hedge(document: Any, options: SolveOptions, outcome_plans: bool = False) -> dict[str, Any]:
-    """A hedge job item's plan: the hedged plan of MODEL.md §6, JSON-safe; every outcome
-    is a plan, never an exception."""
+def run_hedge(
+    document: Any,
+    options: SolveOptions,
+    outcome_plans: bool = False,
+    evaluate: int | None = None,
+    evaluate_seed: int | None = None,
+    helpers: Helpers | None = None,
+) -> dict[str, Any]:
+    """A hedge job item's plan: the hedged plan of MODEL.md §6, JSON-safe, evaluated on
+    `evaluate` fresh outcomes when asked; every outcome is a plan, never an exception.
+    `helpers`: the service's solver processes that take some of its outcomes solved
+    alone (hedge_executor)."""
     try:
         hedge = parse_hedge(document)
-    except ScenarioError as exc:  # checked on submission; reachable only if the rules changed
+        fresh, seed = fresh_outcomes(hedge, evaluate, evaluate_seed)
+    except ScenarioError as exc:  # checked on submission, but for a fresh draw's rules
         name = document.get("name") if isinstance(document, dict) else None
         return {"status": str(PlanStatus.ERROR), "message": f"hedge rejected: {exc}",
                 "objective": None, "name": str(name or ""), "timings": {"total_s": 0.0}}  # fmt: skip
-    found = hedged_plan(hedge, options, outcome_plans, executor=hedge_executor())
+    executor = hedge_executor(helpers)
+    found = hedged_plan(hedge, options, outcome_plans, fresh, seed, executor=executor)
     plan: dict[str, Any] = json_safe(found)
     return plan
 

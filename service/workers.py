@@ -6,7 +6,8 @@ costs one process, never the service.
   of the last sweep or frontier member it solved (`MemberRuns`), so the next member of
   that job starts from its basis.
 - `LocalPool`: the dispatcher's executor made of Slots (the default; see dask_executor
-  for the other one).
+  for the other one). A hedge job's process lends the runs of its outcomes solved alone
+  to the pool's idle processes (run_sharing.py).
 - `SolvePool`: the processes behind the synchronous `POST /v1/solve`.
 
 A memory limit (`MAGNETS_WORKER_MEMORY_MB`) is set in each process as RLIMIT_DATA: an
@@ -37,6 +38,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from . import store
 from .database import Database
+from .run_sharing import Help, Helping, RunSharing, SlotHelpers, lent_out
 from .solving import (
     MemberPlan,
     MemberRun,
@@ -73,22 +75,33 @@ def ran_out_of_memory(plan: dict[str, Any]) -> bool:
 
 
 def _serve(
-    conn: Connection, memory_mb: int | None, database_url: str | None, node: str | None = None
-) -> None:
+    conn: Connection, memory_mb: int | None, database_url: str | None, node: str | None = None,
+    processes: int = 1,
+) -> None:  # fmt: skip
     """A worker's life: receive (item id, scenario JSON, options, member change or None),
     make the member's scenario if it is one, solve (a member hot-started from the member
     before, when of the same base), store the plan (while `node`, the service's, holds
-    the item's lease) itself when it can reach the database, and send back what the dispatcher logs (or
-    the whole plan, for the dispatcher to store), until EOF. Storing here keeps the
-    dispatcher's share of each item small, so workers do not queue on it. After a failed
+    the item's lease) itself when it can reach the database, and send back what the
+    dispatcher logs (or the whole plan, for the dispatcher to store), until EOF. Storing
+    here keeps the dispatcher's share of each item small, so workers do not queue on it.
+    Between items it helps other items' maps (`Help`, run_sharing.py); a hedge item's
+    own map is shared with the pool's `processes` when there are others. After a failed
     allocation the solver's state is not trusted: the process ends."""
     _prepare_process(memory_mb)
     db = Database(database_url) if database_url else None
     runs = MemberRuns()
+    helping = Helping()
+    helpers = SlotHelpers(conn, processes) if processes > 1 else None
     while True:
         try:
-            item_id, document, options, change = conn.recv()
-            solved = runs.solve(document, options, change)
+            message = conn.recv()
+            if isinstance(message, Help):
+                conn.send(helping.solve(message))
+                continue
+            if lent_out(message):
+                continue
+            item_id, document, options, change = message
+            solved = runs.solve(document, options, change, helpers)
         except (EOFError, OSError):
             return
         except MemoryError:
@@ -109,9 +122,13 @@ class MemberRuns:
         self._key: tuple[bytes, str] | None = None
         self._run: MemberRun | None = None
 
-    def solve(self, document: str, options: dict[str, Any], change: Change) -> MemberPlan:
+    def solve(
+        self, document: str, options: dict[str, Any], change: Change,
+        helpers: SlotHelpers | None = None,
+    ) -> MemberPlan:  # fmt: skip
+        """`helpers` share a hedge item's outcomes solved alone (run_sharing.py)."""
         if change is None or is_hedge_change(change):
-            return MemberPlan(solve_item(document, options, change), None)
+            return MemberPlan(solve_item(document, options, change, helpers), None)
         key = (hashlib.sha256(document.encode()).digest(), json.dumps(options, sort_keys=True))
         if self._run is None or key != self._key:
             self._run = None  # drop the old model before building the next
@@ -132,7 +149,10 @@ def solve_run(
     return run_members(json.loads(document), changes, _solve_options(options))
 
 
-def solve_item(document: str, options: dict[str, Any], change: dict[str, Any] | None) -> Any:
+def solve_item(
+    document: str, options: dict[str, Any], change: dict[str, Any] | None,
+    helpers: SlotHelpers | None = None,
+) -> Any:  # fmt: skip
     """A job item's plan: its scenario (JSON text), or a member made from it by `change`.
     A one-scenario item whose options hold `"explain": true` (the workspace's solve form
     stores it) is solved with explain: marginal values, or an infeasible plan's diagnosis."""
@@ -141,7 +161,7 @@ def solve_item(document: str, options: dict[str, Any], change: dict[str, Any] | 
     scenario, solve_options = json.loads(document), SolveOptions(**limits)
     if change is None:
         return run_solve(scenario, solve_options, explain)
-    return run_member(scenario, change, solve_options)
+    return run_member(scenario, change, solve_options, helpers)
 
 
 def _stored(
@@ -185,20 +205,33 @@ class Outcome:
     start: str | None = None  # a member's: "hot", "cold" or "rebuilt" (solving.MemberPlan)
 
 
+@dataclass(frozen=True)
+class Died:
+    """A solver process ended while busy (its exit explained in `reason`)."""
+
+    reason: str
+
+
 class Slot:
-    """One job worker process and the item it is solving, if any."""
+    """One job worker process and what it is doing: solving an item (`item_id`), helping
+    another item's map (`helping`: a run_sharing board and run), or nothing."""
 
     def __init__(
         self, memory_mb: int | None = None, database_url: str | None = None,
-        node: str | None = None,
+        node: str | None = None, processes: int = 1,
     ) -> None:  # fmt: skip
         self.item_id: int | None = None
+        self.helping: Any = None
         self._memory_mb = memory_mb
         self._database_url = database_url
         self._node = node
+        self._processes = processes  # of the pool: a hedge item shares with the others
         self._outcome: Outcome | None = None  # set when the item could not even start
         self._process: BaseProcess | None = None
         self._conn: Connection | None = None
+
+    def busy(self) -> bool:
+        return self.item_id is not None or self.helping is not None
 
     def start(self) -> None:
         if self._process is not None and self._process.is_alive():
@@ -206,56 +239,64 @@ class Slot:
         ours, theirs = CONTEXT.Pipe()
         self._process = CONTEXT.Process(
             target=_serve,
-            args=(theirs, self._memory_mb, self._database_url, self._node),
+            args=(theirs, self._memory_mb, self._database_url, self._node, self._processes),
             daemon=True,
         )
         self._process.start()
         theirs.close()
         self._conn = ours
 
+    def send(self, message: Any) -> bool:
+        """Hand the process a message, starting it first if it is not running; False
+        (logged) when that fails: its death is heard from `read`, or the item is tried
+        again later."""
+        try:
+            self.start()
+            assert self._conn is not None
+            self._conn.send(message)
+        except OSError as exc:
+            log.error("cannot start a solver process: %s", exc)
+            self.stop()
+            return False
+        return True
+
     def submit(
         self, item_id: int, document: str, options: dict[str, Any], change: Change = None
     ) -> None:
         self.item_id, self._outcome = item_id, None
-        try:
-            self.start()
-            assert self._conn is not None
-            self._conn.send((item_id, document, options, change))
-        except OSError as exc:  # no process could be started: the item is tried again later
-            log.error("cannot start a solver process: %s", exc)
-            self.stop()
-            self._outcome = Outcome(None, f"cannot start a solver process: {exc}")
+        if not self.send((item_id, document, options, change)):
+            self._outcome = Outcome(None, "cannot start a solver process")
 
     def waitables(self) -> list[Any]:
         """What `multiprocessing.connection.wait` should watch while this slot is busy."""
-        if self.item_id is None or self._process is None or self._conn is None:
+        if not self.busy() or self._process is None or self._conn is None:
             return []
         return [self._conn, self._process.sentinel]
 
-    def poll(self) -> Outcome | None:
-        """The finished solve's outcome, if it has finished (or the worker has died)."""
-        if self.item_id is None:
-            return None
-        return self._outcome or self._receive()
-
-    def release(self) -> None:
-        self.item_id, self._outcome = None, None
-
-    def _receive(self) -> Outcome | None:
-        assert self._conn is not None and self._process is not None
+    def read(self) -> list[Any]:
+        """What the busy process sent since the last look, in order (`Finished` ends an
+        item), and `Died` last if it has ended; an item that could not start, as an
+        outcome."""
+        if self._outcome is not None:
+            return [self._outcome]
+        if not self.busy() or self._process is None or self._conn is None:
+            return []
+        heard: list[Any] = []
         try:
-            if self._conn.poll():
-                finished: Finished = self._conn.recv()
-                return Outcome(finished.plan, stored=finished.stored, start=finished.start)
+            while self._conn.poll():
+                heard.append(self._conn.recv())
         except (EOFError, OSError):
             pass
-        if self._process.is_alive():
-            return None
+        if heard or self._process.is_alive():
+            return heard
         code = self._process.exitcode
         self.stop()
         if code == EXIT_OUT_OF_MEMORY:
-            return Outcome(None, f"the solve ran out of memory ({self._memory_mb} MiB)")
-        return Outcome(None, f"the solver process ended unexpectedly (exit code {code})")
+            return [Died(f"the solve ran out of memory ({self._memory_mb} MiB)")]
+        return [Died(f"the solver process ended unexpectedly (exit code {code})")]
+
+    def release(self) -> None:
+        self.item_id, self._outcome = None, None
 
     def stop(self) -> None:
         """Terminate the process, whatever it is doing; `start` makes a new one."""
@@ -275,14 +316,16 @@ class Slot:
 class LocalPool:
     """The service's own job workers: one Slot per `MAGNETS_WORKERS`. Given the database
     URL, each worker stores its plans itself, under the lease of `node` (a private
-    in-memory SQLite cannot be shared: the dispatcher stores them then)."""
+    in-memory SQLite cannot be shared: the dispatcher stores them then). Idle workers
+    help the hedge items in hand before any queued item is claimed (run_sharing.py)."""
 
     def __init__(
         self, workers: int, memory_mb: int | None = None, database_url: str = "",
         node: str | None = None,
     ):  # fmt: skip
         shared = database_url if ":memory:" not in database_url else ""
-        self._slots = [Slot(memory_mb, shared or None, node) for _ in range(workers)]
+        self._slots = [Slot(memory_mb, shared or None, node, workers) for _ in range(workers)]
+        self._sharing = RunSharing()
 
     def start(self) -> None:
         for slot in self._slots:
@@ -312,24 +355,44 @@ class LocalPool:
         return [slot.item_id for slot in self._slots if slot.item_id is not None]
 
     def finished(self) -> list[tuple[int, Outcome]]:
-        """Each finished solve once; its slot is free again."""
+        """Each finished solve once (its slot is free again), after relaying what the
+        processes said about shared maps; then idle slots are lent to those maps."""
         done = []
         for slot in self._slots:
-            outcome = slot.poll()
-            if outcome is not None and slot.item_id is not None:
-                done.append((slot.item_id, outcome))
-                slot.release()
+            for message in slot.read():
+                outcome = self._heard(slot, message)
+                if outcome is not None and slot.item_id is not None:
+                    done.append((slot.item_id, outcome))
+                    self._sharing.closed(slot)
+                    slot.release()
+        self._sharing.lend(self._idle())
         return done
 
+    def _heard(self, slot: Slot, message: Any) -> Outcome | None:
+        """An item's outcome, if the message ends one."""
+        if isinstance(message, Outcome):
+            return message
+        if isinstance(message, Finished):
+            return Outcome(message.plan, stored=message.stored, start=message.start)
+        if isinstance(message, Died):
+            if slot.helping is not None:
+                log.warning("a solver process helping a hedge ended: %s", message.reason)
+                self._sharing.lost_helper(slot)
+            return Outcome(None, message.reason)
+        self._sharing.heard(slot, message)
+        return None
+
     def cancel(self, item_id: int) -> None:
-        """The solve dies with its process; the next item gets a fresh one."""
+        """The solve dies with its process, and the helpers of its map with theirs; the
+        next item gets a fresh one."""
         for slot in self._slots:
             if slot.item_id == item_id:
+                self._sharing.closed(slot)
                 slot.stop()
                 slot.release()
 
     def wait(self, timeout: float) -> None:
-        """Until a running solve ends (or its process dies), at most `timeout` seconds."""
+        """Until a busy process says something (or dies), at most `timeout` seconds."""
         waitables = [w for slot in self._slots for w in slot.waitables()]
         if waitables:
             wait(waitables, timeout=timeout)
@@ -337,13 +400,15 @@ class LocalPool:
     def stop(self) -> list[int]:
         """Terminate every process; the items cut short."""
         interrupted = self.running()
+        self._sharing.clear()
         for slot in self._slots:
             slot.stop()
             slot.release()
+            slot.helping = None
         return interrupted
 
     def _idle(self) -> list[Slot]:
-        return [slot for slot in self._slots if slot.item_id is None]
+        return [slot for slot in self._slots if not slot.busy()]
 
 
 class PoolBusy(Exception):

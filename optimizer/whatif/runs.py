@@ -11,6 +11,8 @@ are module-level functions, so that they travel to other processes by name.
 - `Executor()`: everything in this process, as one run (every item hot-started).
 - `Executor(workers=N)`: N fresh (`spawn`) processes, four runs each so the load stays
   even; spawned processes are clear of the caller's threads.
+- `Executor(helpers=H)`: this process and the other processes `H` lends as they fall
+  idle (the service's solver processes, see service/run_sharing.py), four runs each.
 - `Executor(dask=ADDRESS)`: the Dask cluster at ADDRESS, four runs per worker thread.
   Called from a task already running on a Dask worker (a hedge job solved on the
   cluster; `own_cluster()` names it), the runs go to that worker's own cluster, whose
@@ -24,7 +26,7 @@ import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from typing import Any, TypeVar
+from typing import Any, Protocol, TypeVar
 
 Item = TypeVar("Item")
 Prepare = Callable[[Any], Any]
@@ -35,13 +37,32 @@ RUNS_PER_WORKER = 4  # more runs than workers keep the load even; fewer keep mor
 CONNECT_TIMEOUT_S = 10  # to reach a Dask scheduler
 
 
+class Helpers(Protocol):
+    """Other processes that solve some of a map's runs while this one solves the rest."""
+
+    def slots(self) -> int:
+        """The processes that may take runs, this one included."""
+        ...
+
+    def share(
+        self, prepare: Prepare, task: Task, shared: Any, runs: list[list[Any]],
+        solve_here: Callable[[list[Any]], list[Any]],
+    ) -> Iterator[tuple[int, list[Any]]]:  # fmt: skip
+        """Each run's results as (its index, results) once, in any order: the runs this
+        process is told to take solved by `solve_here`, the others by the helpers as
+        `task(prepare(shared), run)`. A helper's exception is raised here."""
+        ...
+
+
 @dataclass(frozen=True)
 class Executor:
-    """Where runs are solved: `workers` local processes (1: this one), or the Dask
-    cluster at `dask` (a scheduler address such as tcp://host:8786)."""
+    """Where runs are solved: `workers` local processes (1: this one), this one with
+    `helpers`, or the Dask cluster at `dask` (a scheduler address such as
+    tcp://host:8786)."""
 
     workers: int = 1
     dask: str | None = None
+    helpers: Helpers | None = None
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -74,6 +95,8 @@ def map_runs(
         return []
     if executor.dask is not None:
         return _on_dask(prepare, task, shared, items, executor.dask, report)
+    if executor.helpers is not None and len(items) > 1:
+        return _with_helpers(prepare, task, shared, items, executor.helpers, report)
     if executor.workers == 1 or len(items) == 1:
         results = task(prepare(shared), list(items))
         report(len(items), len(items))
@@ -94,6 +117,25 @@ def _gathered(
         done += len(found)
         report(done, total)
     return [r for run in results for r in run]
+
+
+def _with_helpers(
+    prepare: Prepare,
+    task: Task,
+    shared: Any,
+    items: Sequence[Any],
+    helpers: Helpers,
+    report: Progress,
+) -> list[Any]:
+    runs = split(items, helpers.slots())
+    held: list[Any] = []  # this process's state, prepared for its first run
+
+    def solve_here(run: list[Any]) -> list[Any]:
+        if not held:
+            held.append(prepare(shared))
+        return task(held[0], run)
+
+    return _gathered(runs, helpers.share(prepare, task, shared, runs, solve_here), report)
 
 
 # -- local processes ------------------------------------------------------------------------------

@@ -177,6 +177,7 @@ class RunSharing:
 
     def __init__(self) -> None:
         self._boards: dict[int, Board] = {}  # by id() of the requesting process
+        self.lent = 0  # runs handed to helpers so far
 
     def heard(self, process: Process, message: Any) -> None:
         """A message from a solver process, other than an item's end."""
@@ -226,6 +227,7 @@ class RunSharing:
             wanted = board.wanted
             process.helping = (board, run)
             board.helpers[run] = process
+            self.lent += 1
             if not process.send(Help(wanted.token, wanted.work, run, wanted.runs[run])):
                 self.lost_helper(process)
 

@@ -334,6 +334,10 @@ class LocalPool:
     def ready(self) -> bool:
         return True
 
+    def runs_lent(self) -> int:
+        """Runs of hedge items' maps solved by another of the pool's processes so far."""
+        return self._sharing.lent
+
     def capacity(self) -> int:
         return len(self._idle())
 

@@ -197,13 +197,9 @@ class RunSharing:
 
     def lost_helper(self, process: Process) -> None:
         """A helper died: its run goes back to the board."""
-        held, process.helping = process.helping, None
-        if held is None:
-            return
-        board: Board = held[0]
-        run: int = held[1]
-        board.helpers.pop(run, None)
-        if self._boards.get(id(board.requester)) is board:
+        held = self._released(process)
+        if held is not None:
+            board, run = held
             board.pending.appendleft(run)
             self._give_requester(board)
 
@@ -235,16 +231,23 @@ class RunSharing:
         self._boards.clear()
 
     def _helped(self, process: Process, message: Helped) -> None:
+        held = self._released(process)
+        if held is None or held[1] not in held[0].unsolved:
+            return
+        board, run = held
+        board.requester.send(Given(message.token, run, message.answer))
+        self._solved(board, run)
+
+    def _released(self, process: Process) -> tuple[Board, int] | None:
+        """The board and run a helper held, now free of it; None when it held none, or
+        the board has closed (the requester's item ended meanwhile)."""
         held, process.helping = process.helping, None
         if held is None:
-            return
+            return None
         board: Board = held[0]
         run: int = held[1]
         board.helpers.pop(run, None)
-        if self._boards.get(id(board.requester)) is not board or run not in board.unsolved:
-            return  # the requester's item ended meanwhile
-        board.requester.send(Given(message.token, run, message.answer))
-        self._solved(board, run)
+        return (board, run) if self._boards.get(id(board.requester)) is board else None
 
     def _solved(self, board: Board, run: int) -> None:
         board.unsolved.discard(run)

@@ -403,15 +403,18 @@ def hedge_executor(helpers: Helpers | None = None) -> Executor:
     """Where a hedge's outcomes solved alone go (docs/model-notes.md, "Hedged plans"): the
     Dask cluster the hedge itself runs on (a hedge job on the cluster), else the one
     MAGNETS_DASK_SCHEDULER names (the service's setting, which its solver processes
-    inherit), else the service's other solver processes as they fall idle (`helpers`: a
-    hedge job's worker, see service/run_sharing.py), else this solver process, hot-started
-    one after another. Never a pool of its own: a job worker is a daemon process, which
-    may not start any, and the solver processes already are the service's share of the
-    machine's cores."""
-    cluster = own_cluster() or os.environ.get(DASK_SCHEDULER_VARIABLE) or None
-    if cluster:
-        return Executor(dask=cluster)
-    return Executor(helpers=helpers) if helpers is not None else IN_PROCESS
+    inherit; while it cannot be reached, as if it were not set), else the service's other
+    solver processes as they fall idle (`helpers`: a hedge job's worker, see
+    service/run_sharing.py), else this solver process, hot-started one after another.
+    Never a pool of its own: a job worker is a daemon process, which may not start any,
+    and the solver processes already are the service's share of the machine's cores."""
+    own = own_cluster()
+    if own:
+        return Executor(dask=own)
+    here = Executor(helpers=helpers) if helpers is not None else IN_PROCESS
+    named = os.environ.get(DASK_SCHEDULER_VARIABLE)
+    # the named cluster down: solved here all the same, after the connection's time-out
+    return Executor(dask=named, helpers=helpers, here_if_unreachable=True) if named else here
 
 
 def fresh_outcomes(hedge: Hedge, evaluate: int | None, seed: int | None) -> tuple[Any, int | None]:

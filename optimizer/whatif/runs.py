@@ -22,6 +22,7 @@ are module-level functions, so that they travel to other processes by name.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
@@ -33,6 +34,7 @@ Prepare = Callable[[Any], Any]
 Task = Callable[[Any, list[Any]], list[Any]]
 Progress = Callable[[int, int], None]
 
+log = logging.getLogger("magnets.runs")
 RUNS_PER_WORKER = 4  # more runs than workers keep the load even; fewer keep more hot starts
 CONNECT_TIMEOUT_S = 10  # to reach a Dask scheduler
 
@@ -58,11 +60,15 @@ class Helpers(Protocol):
 class Executor:
     """Where runs are solved: `workers` local processes (1: this one), this one with
     `helpers`, or the Dask cluster at `dask` (a scheduler address such as
-    tcp://host:8786)."""
+    tcp://host:8786). A cluster that cannot be reached raises ClusterUnreachable, unless
+    `here_if_unreachable`: the runs are then solved as if `dask` were not given, and a
+    warning is logged (a service configured for a cluster still answers while it is
+    down)."""
 
     workers: int = 1
     dask: str | None = None
     helpers: Helpers | None = None
+    here_if_unreachable: bool = False
 
     def __post_init__(self) -> None:
         if self.workers < 1:
@@ -70,6 +76,10 @@ class Executor:
 
 
 IN_PROCESS = Executor()
+
+
+class ClusterUnreachable(OSError):
+    """No Dask scheduler answered at the address given."""
 
 
 def split(items: Sequence[Item], slots: int) -> list[list[Item]]:
@@ -94,7 +104,13 @@ def map_runs(
     if not items:
         return []
     if executor.dask is not None:
-        return _on_dask(prepare, task, shared, items, executor.dask, report)
+        try:
+            return _on_dask(prepare, task, shared, items, executor.dask, report)
+        except ClusterUnreachable as exc:
+            if not executor.here_if_unreachable:
+                raise
+            log.warning("%s; solving the runs here instead", exc)
+            executor = Executor(executor.workers, None, executor.helpers)
     if executor.helpers is not None and len(items) > 1:
         return _with_helpers(prepare, task, shared, items, executor.helpers, report)
     if executor.workers == 1 or len(items) == 1:
@@ -218,7 +234,11 @@ def _dask_client(address: str | None) -> Iterator[Any]:
         return
     if address is None:
         raise ValueError("no Dask scheduler address given")
-    with Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False) as client:
+    try:
+        client = Client(address, timeout=CONNECT_TIMEOUT_S, set_as_default=False)
+    except OSError as exc:  # distributed's connect timeout is an OSError
+        raise ClusterUnreachable(f"no Dask scheduler answered at {address}: {exc}") from exc
+    with client:
         yield client
 
 

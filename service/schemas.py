@@ -18,12 +18,15 @@ from pydantic import (
     Field,
     GetJsonSchemaHandler,
     JsonValue,
+    ValidationInfo,
+    field_validator,
     model_validator,
 )
 from pydantic.json_schema import JsonSchemaValue
 from pydantic_core import CoreSchema
 
 from .solving import (
+    MAX_OUTCOMES,
     Contract,
     Delivery,
     Plan,
@@ -146,7 +149,37 @@ class JobCreate(Strict):
         description="A hedge document (as `POST /v1/hedge` takes, the base scenario inline): "
         "one item, named after it, whose plan is the hedged plan.",
     )
+    evaluate: int | None = Field(
+        None,
+        ge=1,
+        le=MAX_OUTCOMES,
+        description="Only with `hedge`, whose outcomes are a sample: also evaluate the "
+        "hedged plan's here-and-now decisions on this many fresh outcomes of the sample's "
+        "axes, drawn with `evaluate_seed` when the item is solved (its `evaluation`).",
+    )
+    evaluate_seed: int | None = Field(
+        None,
+        ge=0,
+        description="Only with `evaluate`: the fresh outcomes' seed; default the sample's "
+        "seed + 1.",
+    )
     options: JobOptions = Field(default_factory=JobOptions)
+
+    # Field validators rather than the model's: the problem points at the field itself.
+    # A field that failed its own checks is missing from `info.data`: nothing to add.
+    @field_validator("evaluate")
+    @classmethod
+    def _evaluate_with_hedge(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and "hedge" in info.data and info.data["hedge"] is None:
+            raise ValueError("goes with hedge: fresh outcomes of a hedge's sample")
+        return value
+
+    @field_validator("evaluate_seed")
+    @classmethod
+    def _seed_with_evaluate(cls, value: int | None, info: ValidationInfo) -> int | None:
+        if value is not None and "evaluate" in info.data and info.data["evaluate"] is None:
+            raise ValueError("goes with evaluate: the seed of the fresh outcomes it draws")
+        return value
 
     @model_validator(mode="after")
     def _one_source(self) -> Self:
@@ -425,7 +458,9 @@ class HedgeModelSize(BaseModel):
 
 class HedgeEvaluation(BaseModel):
     """The here-and-now decisions fixed and completed at least cost in each of M fresh
-    outcomes drawn with another seed (`evaluate`): the risk objective out of sample."""
+    outcomes of the sample's axes, drawn with another seed (`evaluate` and
+    `evaluate_seed` of `POST /v1/hedge` or of a hedge job, as `magnets hedge --evaluate`):
+    the risk objective out of sample."""
 
     outcomes: int = Field(description="M, the fresh outcomes.")
     seed: int | None = Field(None, description="The seed they were drawn with.")
@@ -478,7 +513,9 @@ class HedgedPlan(BaseModel):
         None, description="Base completed with the hedge's decisions, minus base alone."
     )
     sample: HedgeSample | None = None
-    evaluation: HedgeEvaluation | None = None
+    evaluation: HedgeEvaluation | None = Field(
+        None, description="The out-of-sample evaluation, when `evaluate` was asked."
+    )
     starts: dict[str, int] | None = Field(
         None,
         description="How the outcomes solved alone behind the values were started: `hot` "

@@ -61,7 +61,7 @@ __all__ = [
     "read_upload", "template_workbook", "plan_charts", "plan_report", "TERM_LABELS", "signed_term",
     "variant_document", "job_charts", "plan_insight", "plan_workbook", "BASE_MEMBER", "FRONTIER_NAME", "read_spec_text",
     "HedgeSchema", "check_hedge", "check_hedge_size", "hedge_checked", "hedge_change",
-    "run_hedge", "validate_hedge", "Delivery", "Production", "Contract", "PlantBuilt", "Terms",
+    "run_hedge", "validate_hedge", "MAX_OUTCOMES", "EVALUATE_RULE", "Delivery", "Production", "Contract", "PlantBuilt", "Terms",
 ]  # fmt: skip
 
 

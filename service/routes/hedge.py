@@ -9,10 +9,18 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from ..deps import SettingsDep, SolvePoolDep, SolveSharesDep, TenantDep
-from ..errors import error_responses
+from ..errors import RequestProblems, error_responses
 from ..limits import OffLoopRoute, size_limits, solve_options
 from ..schemas import Hedge, HedgedPlan, Valid
-from ..solving import check_hedge_size, hedge_checked, validate_hedge
+from ..solving import (
+    EVALUATE_RULE,
+    MAX_OUTCOMES,
+    Problem,
+    ScenarioError,
+    check_hedge,
+    check_hedge_size,
+    hedge_checked,
+)
 
 router = APIRouter(prefix="/v1", tags=["hedge"], route_class=OffLoopRoute)
 
@@ -50,6 +58,24 @@ async def hedge(
     validate_only: Annotated[
         bool, Query(description='Check the hedge document only: 200 {"valid": true} or 422.')
     ] = False,
+    evaluate: Annotated[
+        int | None,
+        Query(
+            ge=1,
+            le=MAX_OUTCOMES,
+            description="Also evaluate the plan's here-and-now decisions on this many fresh "
+            "outcomes, drawn from the sample's axes with `evaluate_seed` (`evaluation`); the "
+            "outcomes must be given as a sample.",
+        ),
+    ] = None,
+    evaluate_seed: Annotated[
+        int | None,
+        Query(
+            ge=0,
+            description="The fresh outcomes' seed, only with `evaluate`; default the "
+            "sample's seed + 1.",
+        ),
+    ] = None,
 ) -> Response:
     """The hedged plan (whatever its status), or 422 with every problem of the document.
 
@@ -57,13 +83,33 @@ async def hedge(
     their sum (the hedged model holds one block per outcome); the document is then read,
     and solved, in a solver process within the tenant's share (429 over it, 503 when the
     line is full). The time limit applies to each solve: the hedged model and each solve
-    behind the values that price it (wait-and-see, value of hedging, premium)."""
+    behind the values that price it (wait-and-see, value of hedging, premium), and each
+    fresh outcome's with `evaluate` (drawn there too: one that breaks the scenario rules
+    is a 422)."""
     options = solve_options(settings, time_limit, mip_gap, "/query")
-    await run_in_threadpool(check_hedge_size, document, size_limits(settings))
-    if validate_only:
-        await shares.run(tenant, lambda: pool.call(validate_hedge, document))
-        return JSONResponse({"valid": True})
-    _, answer = await shares.run(
-        tenant, lambda: pool.call(hedge_checked, document, options, outcome_plans)
-    )
+    if evaluate_seed is not None and evaluate is None:
+        rule = "goes with evaluate: the seed of the fresh outcomes it draws"
+        raise RequestProblems([Problem("/query/evaluate_seed", evaluate_seed, rule)])
+    limits = size_limits(settings)
+    await run_in_threadpool(check_hedge_size, document, limits)
+    try:
+        if validate_only:  # as a hedge job is checked: also no NUL
+            await shares.run(tenant, lambda: pool.call(check_hedge, document, limits, evaluate))
+            return JSONResponse({"valid": True})
+        _, answer = await shares.run(
+            tenant,
+            lambda: pool.call(
+                hedge_checked, document, options, outcome_plans, evaluate, evaluate_seed
+            ),
+        )
+    except ScenarioError as exc:
+        raise ScenarioError([_named_as_query(p) for p in exc.problems]) from None
     return Response(answer, media_type="application/json")
+
+
+def _named_as_query(problem: Problem) -> Problem:
+    """The rule of `evaluate` names the query parameter: pointer /query/evaluate (the
+    body is the hedge document, which has no `evaluate`)."""
+    if problem.pointer == "/evaluate" and problem.rule == EVALUATE_RULE:
+        return Problem("/query/evaluate", problem.value, problem.rule)
+    return problem

@@ -27,6 +27,7 @@ from ..schemas import (
 )
 from ..settings import Settings
 from ..solving import (
+    EVALUATE_RULE,
     Problem,
     ScenarioError,
     SizeLimits,
@@ -243,7 +244,8 @@ def _items(body: JobCreate, tenant: int, db: Database, settings: Settings) -> li
     one. A sweep or a frontier is checked here on its base document and stored as that
     document plus each member's shocks: the solver process makes each member's scenario.
     A hedge is checked whole (size caps summed over its outcomes, then its rules) and is
-    one item, the hedge document with `hedge_change()`: solved as one hedged plan."""
+    one item, the hedge document with `hedge_change(...)`: solved as one hedged plan,
+    evaluated on `evaluate` fresh outcomes when asked (drawn when it is solved)."""
     members: list[tuple[str, Any]] = []
     field = "scenarios" if body.scenarios is not None else "scenario_ids"
     limits = size_limits(settings)
@@ -258,8 +260,9 @@ def _items(body: JobCreate, tenant: int, db: Database, settings: Settings) -> li
         members = [(name, store.Member(base, change)) for name, change in changes]
     elif body.hedge is not None:  # one item: its plan is the hedged plan
         field = "hedge"
-        name = _hedge_name(body.hedge, limits)
-        members = [(name, store.Member(body.hedge, hedge_change()))]
+        name = _hedge_name(body.hedge, limits, body.evaluate)
+        change = hedge_change(evaluate=body.evaluate, evaluate_seed=body.evaluate_seed)
+        members = [(name, store.Member(body.hedge, change))]
     count = len(body.scenarios or body.scenario_ids or members)
     if count > settings.max_job_scenarios:
         rule = f"at most {settings.max_job_scenarios} scenarios in one job"
@@ -271,13 +274,19 @@ def _items(body: JobCreate, tenant: int, db: Database, settings: Settings) -> li
     return members
 
 
-def _hedge_name(document: dict[str, Any], limits: SizeLimits) -> str:
-    """The hedged plan's name, or RequestProblems (pointers under /hedge)."""
+def _hedge_name(document: dict[str, Any], limits: SizeLimits, evaluate: int | None) -> str:
+    """The hedged plan's name, or RequestProblems: the document's under /hedge, the rule
+    of `evaluate` (fresh outcomes need a sample) at /evaluate, the body's field."""
     try:
-        return check_hedge(document, limits)
+        return check_hedge(document, limits, evaluate)
     except ScenarioError as exc:
         raise RequestProblems(
-            [Problem(f"/hedge{p.pointer}", p.value, p.rule) for p in exc.problems]
+            [
+                p
+                if p.pointer == "/evaluate" and p.rule == EVALUATE_RULE
+                else Problem(f"/hedge{p.pointer}", p.value, p.rule)
+                for p in exc.problems
+            ]
         ) from None
 
 

@@ -61,7 +61,7 @@ __all__ = [
     "read_upload", "template_workbook", "plan_charts", "plan_report", "TERM_LABELS", "signed_term",
     "variant_document", "job_charts", "plan_insight", "plan_workbook", "BASE_MEMBER", "FRONTIER_NAME", "read_spec_text",
     "HedgeSchema", "check_hedge", "check_hedge_size", "hedge_checked", "hedge_change",
-    "run_hedge", "validate_hedge", "MAX_OUTCOMES", "EVALUATE_RULE", "Delivery", "Production", "Contract", "PlantBuilt", "Terms",
+    "run_hedge", "evaluation_size_problems", "MAX_OUTCOMES", "EVALUATE_RULE", "Delivery", "Production", "Contract", "PlantBuilt", "Terms",
 ]  # fmt: skip
 
 
@@ -316,6 +316,28 @@ def check_hedge_size(document: Any, limits: SizeLimits) -> None:
         raise ScenarioError(problems)
 
 
+def evaluation_size_problems(
+    document: Any, limits: SizeLimits, evaluate: int | None, at: str
+) -> list[Problem]:
+    """An out-of-sample evaluation's `evaluate` fresh outcomes, each solved alone at the
+    size of the hedge's base: together as much work as a hedge of that many outcomes, so
+    their sum is held to the caps a hedge's outcomes are (pointer `at`, where the request
+    gave `evaluate`). Counted on the raw document, as hedge_size_problems is."""
+    base = document.get("base") if isinstance(document, dict) else None
+    if evaluate is None or not isinstance(base, dict):
+        return []
+    return [
+        Problem(
+            at,
+            evaluate,
+            f"evaluation too large for this service: {what} summed over its {evaluate:,} "
+            f"fresh outcomes (each solved at the base's size) at most {cap:,}",
+        )
+        for _, size, cap, what in _size_checks(base, limits)
+        if size * evaluate > cap
+    ]
+
+
 def hedge_size_problems(document: Any, limits: SizeLimits) -> list[Problem]:
     """The base and each outcome given as a whole scenario against the scenario caps
     (pointers under /base and /outcomes/<i>/scenario); then, as the extensive form holds
@@ -391,12 +413,6 @@ def evaluation_problems(hedge: Hedge, evaluate: int | None) -> list[Problem]:
     if evaluate is None or hedge.sample is not None:
         return []
     return [Problem("/evaluate", evaluate, EVALUATE_RULE)]
-
-
-def validate_hedge(document: Any) -> None:
-    """ScenarioError naming every problem of a hedge document whose size was checked.
-    Run in a solver process: a sample's outcomes are each drawn and checked."""
-    parse_hedge(document)
 
 
 def hedge_executor(helpers: Helpers | None = None) -> Executor:

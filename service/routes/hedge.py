@@ -19,6 +19,7 @@ from ..solving import (
     ScenarioError,
     check_hedge,
     check_hedge_size,
+    evaluation_size_problems,
     hedge_checked,
 )
 
@@ -92,6 +93,11 @@ async def hedge(
         raise RequestProblems([Problem("/query/evaluate_seed", evaluate_seed, rule)])
     limits = size_limits(settings)
     await run_in_threadpool(check_hedge_size, document, limits)
+    too_large = await run_in_threadpool(
+        evaluation_size_problems, document, limits, evaluate, "/query/evaluate"
+    )
+    if too_large:
+        raise RequestProblems(too_large)
     try:
         if validate_only:  # as a hedge job is checked: also no NUL
             await shares.run(tenant, lambda: pool.call(check_hedge, document, limits, evaluate))

@@ -33,6 +33,7 @@ from ..solving import (
     SizeLimits,
     check,
     check_hedge,
+    evaluation_size_problems,
     frontier_members,
     frontier_of,
     hedge_change,
@@ -260,6 +261,9 @@ def _items(body: JobCreate, tenant: int, db: Database, settings: Settings) -> li
         members = [(name, store.Member(base, change)) for name, change in changes]
     elif body.hedge is not None:  # one item: its plan is the hedged plan
         field = "hedge"
+        too_large = evaluation_size_problems(body.hedge, limits, body.evaluate, "/evaluate")
+        if too_large:
+            raise RequestProblems(too_large)
         name = _hedge_name(body.hedge, limits, body.evaluate)
         change = hedge_change(evaluate=body.evaluate, evaluate_seed=body.evaluate_seed)
         members = [(name, store.Member(body.hedge, change))]

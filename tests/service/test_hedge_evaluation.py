@@ -127,3 +127,26 @@ def test_a_job_refused_for_its_evaluation_is_not_stored(alpha: httpx.Client) -> 
     error = _only_error(alpha.post("/v1/jobs", json={"hedge": listed(0.5), "evaluate": M}))
     assert error["value"] == M and "sample" in error["rule"]
     assert alpha.get("/v1/jobs").json()["total"] == before
+
+
+def test_an_evaluation_larger_than_a_hedge_may_be_is_refused_before_any_solve(
+    alpha: httpx.Client,
+) -> None:
+    """The test service takes at most 5,000 demand rows: M fresh outcomes of a base with
+    d rows are held to d * M, as M outcomes of a hedge are."""
+    document = sampled(10)
+    rows = len(document["base"]["demand"])
+    m = 5_000 // rows + 1
+    before = alpha.get("/v1/jobs").json()["total"]
+    for answer, where in (
+        (alpha.post("/v1/hedge", params={"evaluate": m}, json=document), "/query/evaluate"),
+        (alpha.post("/v1/jobs", json={"hedge": document, "evaluate": m}), "/evaluate"),
+    ):
+        error = _only_error(answer)
+        assert error["pointer"] == where and error["value"] == m
+        assert f"demand rows summed over its {m:,} fresh outcomes" in error["rule"]
+        assert "at most 5,000" in error["rule"]
+    assert alpha.get("/v1/jobs").json()["total"] == before
+    just = alpha.post("/v1/hedge", params={"evaluate": m - 1, "validate_only": True},
+                      json=document)  # fmt: skip
+    assert just.status_code == 200, just.text

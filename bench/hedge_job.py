@@ -35,7 +35,8 @@ from service.solving import hedge_change  # noqa: E402
 from service.workers import LocalPool  # noqa: E402
 
 HEADING = "## Hedge jobs on the service's processes"
-COLUMNS = ["date", "machine", "outcomes", "processes", "wall s (median)", "rounds",
+COLUMNS = ["date", "machine", "outcomes", "processes", "wall s (median)",
+           "values s (median)", "rounds",
            "runs lent", "starts", "objective", "wait-and-see", "same values"]  # fmt: skip
 
 
@@ -70,6 +71,7 @@ def measure(n: int, rounds: int) -> list[dict[str, Any]]:
     document = json.dumps(india_hedge(n))
     pools = {1: LocalPool(1), 2: LocalPool(2)}
     walls: dict[int, list[float]] = {1: [], 2: []}
+    values: dict[int, list[float]] = {1: [], 2: []}  # the outcomes solved alone
     plans: dict[int, dict[str, Any]] = {}
     lent: dict[int, int] = {}
     try:
@@ -81,6 +83,7 @@ def measure(n: int, rounds: int) -> list[dict[str, Any]]:
             for processes in (1, 2) if r % 2 == 0 else (2, 1):
                 wall, plan = solve_job(pools[processes], r + 1, document)
                 walls[processes].append(wall)
+                values[processes].append(plan["timings"]["values_s"])
                 plans[processes] = plan
                 print(f"round {r + 1}: {processes} process(es) {wall:.1f} s", file=sys.stderr)
         for processes, pool in pools.items():
@@ -93,7 +96,8 @@ def measure(n: int, rounds: int) -> list[dict[str, Any]]:
         for k in ("objective", "wait_and_see", "evpi", "value_of_hedging", "premium")
     )
     return [
-        {"outcomes": n, "processes": p, "wall_s": statistics.median(walls[p]), "rounds": rounds,
+        {"outcomes": n, "processes": p, "wall_s": statistics.median(walls[p]),
+         "values_s": statistics.median(values[p]), "rounds": rounds,
          "runs_lent": lent[p] // rounds, "starts": plans[p].get("starts"),
          "objective": plans[p]["objective"], "wait_and_see": plans[p]["wait_and_see"],
          "same": same}
@@ -116,7 +120,7 @@ def record(results: list[dict[str, Any]]) -> None:
     for r in results:
         starts = ", ".join(f"{k} {v}" for k, v in sorted((r["starts"] or {}).items()))
         cells = [date, machine, str(r["outcomes"]), str(r["processes"]), f"{r['wall_s']:.1f}",
-                 str(r["rounds"]), str(r["runs_lent"]), starts, f"{r['objective']:,.0f}",
+                 f"{r['values_s']:.1f}", str(r["rounds"]), str(r["runs_lent"]), starts, f"{r['objective']:,.0f}",
                  f"{r['wait_and_see']:,.0f}", "yes" if r["same"] else "NO"]  # fmt: skip
         lines.insert(at, "| " + " | ".join(cells) + " |")
         at += 1

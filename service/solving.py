@@ -29,7 +29,7 @@ from optimizer.model.size_bounds import size_bounds
 from optimizer.model.status import PlanStatus
 from optimizer.options import SolveOptions, SolverLimits
 from optimizer.report.explained import diagnosis_heading, diagnosis_lines, top_limits
-from optimizer.report.render import render_job_report, render_plan_report
+from optimizer.report.render import render_hedge_report, render_job_report, render_plan_report
 from optimizer.report.terms import TERM_LABELS, signed
 from optimizer.scenario.parsing import SURROGATE_RULE, decode, parse_scenario
 from optimizer.scenario.schema import Scenario as ScenarioSchema
@@ -641,22 +641,32 @@ def template_workbook() -> bytes:
         return path.read_bytes()
 
 
+def is_hedged_plan(plan: Any) -> bool:
+    """Whether a stored plan is a hedged plan (MODEL.md §6, a hedge job's one item): told
+    by its `here_and_now`, as `magnets report` tells it."""
+    return isinstance(plan, dict) and "here_and_now" in plan
+
+
 def plan_charts(plan: dict[str, Any], document: Any) -> list[dict[str, str]]:
     """The plan's charts as `magnets report` draws them, each as {"id", "title",
-    "caption", "svg"}; none for a plan without a solution. Run in a solver process, so
-    that the server never loads matplotlib."""
+    "caption", "svg"}; none for a plan without a solution (a hedged plan's: the cost
+    across its outcomes). Run in a solver process, so that the server never loads
+    matplotlib."""
     from optimizer.report.charts import plan_charts as draw
     from optimizer.report.drawing import svg_markup
-    from optimizer.report.inputs import plan_context, read_plan
+    from optimizer.report.hedge_charts import hedge_charts
+    from optimizer.report.inputs import plan_context, read_hedge, read_plan
 
-    read = read_plan(plan)
-    if read["objective"] is None:
+    if is_hedged_plan(plan):
+        charts = hedge_charts(read_hedge(plan))
+    elif (read := read_plan(plan))["objective"] is None:
         return []
-    try:
-        context = plan_context(read, document)
-    except ValueError:  # a scenario that no longer reads, or not the plan's: the plan alone
-        context = plan_context(read)
-    charts = draw(read, context)
+    else:
+        try:
+            context = plan_context(read, document)
+        except ValueError:  # a scenario that no longer reads, or not the plan's: the plan alone
+            context = plan_context(read)
+        charts = draw(read, context)
     return [
         {"id": c.id, "title": c.title, "caption": c.caption, "svg": svg_markup(c)}
         for c in charts.values()
@@ -664,7 +674,10 @@ def plan_charts(plan: dict[str, Any], document: Any) -> list[dict[str, str]]:
 
 
 def plan_report(plan: dict[str, Any], document: Any) -> str:
-    """The plan's self-contained HTML report (`magnets report PLAN --scenario ...`)."""
+    """The plan's self-contained HTML report (`magnets report PLAN --scenario ...`; a
+    hedged plan's needs no scenario)."""
+    if is_hedged_plan(plan):
+        return render_hedge_report(plan)
     try:
         return render_plan_report(plan, document)
     except ValueError:  # as in plan_charts
@@ -690,9 +703,13 @@ def plan_insight(plan: dict[str, Any]) -> dict[str, Any]:
 def plan_workbook(plan: dict[str, Any], document: Any) -> bytes:
     """The plan as an Excel workbook (`magnets report`'s plan workbook: the summary with
     the order list, one sheet per table), labelled by its scenario when that still reads.
+    A hedged plan's workbook holds its summary, its orders of now and its outcomes
+    (optimizer/report/hedge_workbook.py), labelled by its base's supplier origins.
     Run in a solver process: the server never loads openpyxl."""
     from optimizer.report.plan_workbook import write_plan_workbook
 
+    if is_hedged_plan(plan):
+        return _hedge_workbook(plan, document)
     try:
         scenario = parse_scenario(document) if document else None
     except (ScenarioError, ValueError):  # as in plan_charts: the plan alone
@@ -700,6 +717,21 @@ def plan_workbook(plan: dict[str, Any], document: Any) -> bytes:
     with tempfile.TemporaryDirectory() as directory:
         path = Path(directory) / f"plan{WORKBOOK_SUFFIX}"
         write_plan_workbook(plan, path, scenario)
+        return path.read_bytes()
+
+
+def _hedge_workbook(plan: dict[str, Any], document: Any) -> bytes:
+    from optimizer.report.hedge_workbook import write_hedge_workbook
+
+    base = document.get("base") if isinstance(document, dict) else None
+    suppliers = base.get("suppliers") if isinstance(base, dict) else None
+    origins = {
+        str(s["id"]): str(s.get("origin") or s.get("country") or "")
+        for s in suppliers or [] if isinstance(s, dict) and "id" in s
+    }  # fmt: skip
+    with tempfile.TemporaryDirectory() as directory:
+        path = Path(directory) / f"plan{WORKBOOK_SUFFIX}"
+        write_hedge_workbook(plan, path, origins)
         return path.read_bytes()
 
 

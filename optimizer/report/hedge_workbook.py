@@ -28,8 +28,8 @@ from optimizer.spreadsheet_text import inert
 
 FIRST = (
     "name", "status", "message", "currency", "reveal", "outcomes", "risk", "objective",
-    "expected_cost", "cvar", "wait_and_see", "evpi", "value_of_hedging", "value_of_hedging_infeasible_outcome",
-    "premium", "evaluation",
+    "expected_cost", "cvar", "wait_and_see", "evpi", "value_of_hedging",
+    "value_of_hedging_infeasible_outcome", "premium", "evaluation",
 )  # fmt: skip
 LEFT_OUT = ("here_and_now",)  # a sheet of its own, as are the outcomes (counted here)
 AMOUNTS = {

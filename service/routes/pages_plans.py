@@ -2,7 +2,8 @@
 solver process) and its downloads. The job's own page is in `pages_jobs.py`, the
 comparison of plans in `pages_compare.py`.
 
-    /jobs/{id}/plans/{n}               the plan (or "solving…" until it is stored)
+    /jobs/{id}/plans/{n}               the plan (or "solving…" until it is stored); a hedge
+                                       job's hedged plan (MODEL.md §6) on a page of its own
     /jobs/{id}/plans/{n}/progress      the item's state as JSON, for the page's script
     /jobs/{id}/plans/{n}/plan.json     the plan (MODEL.md §4)
     /jobs/{id}/plans/{n}/report.html   the self-contained HTML report
@@ -26,6 +27,7 @@ from .. import page_queries, queries
 from ..solving import (
     TERM_LABELS,
     TERMS,
+    is_hedged_plan,
     plan_charts,
     plan_insight,
     plan_report,
@@ -82,11 +84,13 @@ async def plan_page(request: Request, visit: SignedIn, job_id: str, position: st
         "has_plan": item.plan is not None,
         "progress_path": plan_path(job_id, item.position) + "/progress",
     }  # fmt: skip
+    hedged = is_hedged_plan(item.plan)
     if item.plan is not None:
         document = await run_in_threadpool(_document, request, visit, item)
-        context |= plan_view(item.plan, document)
+        view = hedge_view if hedged else plan_view
+        context |= view(item.plan, document)
         context["charts"], context["charts_note"] = await _charts(request, item, document)
-    return render(request, "plan.html", visit, **context)
+    return render(request, "hedge_plan.html" if hedged else "plan.html", visit, **context)
 
 
 @router.get("/jobs/{job_id}/plans/{position}/progress")
@@ -227,6 +231,120 @@ def plan_view(plan: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
         "insight": plan_insight(plan),
         "limits_note": _limits_note(plan),
     }  # fmt: skip
+
+
+# --- a hedged plan (MODEL.md §6) as tables ---------------------------------------------
+
+
+def hedge_view(plan: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
+    """A hedge job's plan as its page shows it: the values that price it, each with what
+    it means, the orders of now by supplier and period (labelled by the hedge's base), the
+    outcomes and the out-of-sample evaluation; every number already worded."""
+    base = document.get("base") if "outcomes" in document else document
+    base = base if isinstance(base, dict) else {}
+    hn = plan.get("here_and_now") or {}
+    periods = [str(p) for p in base.get("periods") or []]
+    reveal = str(plan.get("reveal") or "")
+    periods = periods[: periods.index(reveal)] if reveal in periods else periods
+    rows = [*(hn.get("deliveries") or []), *(hn.get("production") or [])]
+    periods += sorted({str(r.get("period")) for r in rows} - set(periods))
+    origin_of = {
+        s.get("id"): s.get("origin") or s.get("country") for s in base.get("suppliers") or []
+    }
+    money = _money(str(plan.get("currency") or base.get("currency") or ""))
+    outcomes = plan.get("outcomes") or []
+    return {
+        "hedge": {
+            "name": plan.get("name") or "", "status": plan.get("status"),
+            "message": plan.get("message") or "", "reveal": reveal, "outcomes": len(outcomes),
+            "objective": money(plan.get("objective")),
+        },
+        "values": _hedge_values(plan, money),
+        "periods": periods,
+        "deliveries": _by_period(
+            hn.get("deliveries") or [], periods,
+            lambda r: (r.get("supplier"), origin_of.get(r.get("supplier")) or "", r.get("product")),
+        ),
+        "production": _by_period(
+            hn.get("production") or [], periods, lambda r: (r.get("plant"), "", r.get("product"))
+        ),
+        "contracts": [
+            {"supplier": r.get("supplier"), "origin": origin_of.get(r.get("supplier")) or "",
+             "fixed_cost": money(r.get("fixed_cost"))}
+            for r in hn.get("contracts") or []
+        ],
+        "plants_built": [
+            {"plant": r.get("plant"), "period": r.get("period")}
+            for r in hn.get("plants_built") or []
+        ],
+        "outcomes": [
+            {"name": o.get("name"), "probability": _percent(o.get("probability")),
+             "cost": money(o.get("objective")) or "no plan",
+             "shortage": _amount(o.get("shortage_kg"))}
+            for o in outcomes
+        ],
+        "evaluation": _evaluation(plan.get("evaluation"), money),
+    }  # fmt: skip
+
+
+def _hedge_values(plan: dict[str, Any], money: Callable[[Any], str]) -> list[dict[str, str]]:
+    """Each value that prices the plan: its label, amount and one line on what it means."""
+    risk = plan.get("risk") or {}
+    alpha, weight = float(risk.get("alpha", 0.9)), float(risk.get("weight", 0.0))
+    worst = f"{100 * (1 - alpha):.3g} %"
+    rows = [
+        ("expected_cost", "Expected cost",
+         "The plan's cost averaged over the outcomes, each weighed by its probability."),
+        ("cvar", f"CVaR at {100 * alpha:.3g} %",
+         f"The mean cost of the worst {worst} of the outcomes, by probability: what a bad "
+         "outcome costs."),
+        ("objective", f"Objective (weight {weight:g})",
+         "What the plan was chosen to minimise: (1 − weight) × expected cost + weight × CVaR; "
+         "weight 0 is the expected cost alone."),
+        ("wait_and_see", "Wait and see",
+         "The same measure if each outcome were known before ordering and planned on its "
+         "own."),
+        ("evpi", "Value of knowing the outcome (EVPI)",
+         "What knowing the outcome in advance would be worth: the objective minus wait and see."),
+        ("value_of_hedging", "Value of hedging",
+         "How much more planning for the base scenario alone would cost: its orders of now "
+         "completed in every outcome, minus this plan."),
+        ("premium", "Premium (cost of the hedge)",
+         "What the hedge costs if the base scenario is what happens: the base completed with "
+         "these orders of now, minus the base's own plan."),
+    ]  # fmt: skip
+    shown = [
+        {"key": key, "label": label, "amount": money(plan.get(key)), "meaning": meaning}
+        for key, label, meaning in rows
+    ]
+    unmet = plan.get("value_of_hedging_infeasible_outcome")
+    if plan.get("value_of_hedging") is None and unmet:
+        shown[5] |= {
+            "amount": f"no plan for the base alone meets {unmet}",
+            "meaning": f"The orders of now of a plan for the base scenario alone cannot be "
+            f"completed in the outcome {unmet}: hedging is what keeps it possible.",
+        }
+    return [v for v in shown if v["amount"]]
+
+
+def _evaluation(ev: Any, money: Callable[[Any], str]) -> dict[str, Any] | None:
+    """The out-of-sample evaluation, worded; None when the plan was not evaluated."""
+    if not isinstance(ev, dict):
+        return None
+    ci = ev.get("ci95")
+    interval = f"{money(ci[0])} to {money(ci[1])}" if isinstance(ci, list) and len(ci) == 2 else ""
+    return {
+        "outcomes": ev.get("outcomes"), "seed": ev.get("seed"),
+        "objective": money(ev.get("objective")), "in_sample": money(ev.get("in_sample_objective")),
+        "ci95": interval,
+        "infeasible": ev.get("infeasible") or 0,
+        "infeasible_outcomes": ", ".join(str(o) for o in ev.get("infeasible_outcomes") or []),
+        "message": ev.get("message") or "",
+    }  # fmt: skip
+
+
+def _money(currency: str) -> Callable[[Any], str]:
+    return lambda value: f"{_amount(value)} {currency}".strip() if _amount(value) else ""
 
 
 def _limits_note(plan: dict[str, Any]) -> str:

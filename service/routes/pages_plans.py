@@ -15,7 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import logging
-from collections import OrderedDict, defaultdict
+from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
 
@@ -24,20 +24,12 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from .. import page_queries, queries
-from ..solving import (
-    TERM_LABELS,
-    TERMS,
-    is_hedged_plan,
-    plan_charts,
-    plan_insight,
-    plan_report,
-    plan_workbook,
-    signed_term,
-)
+from ..solving import is_hedged_plan, plan_charts, plan_report, plan_workbook
 from ..tables import UNFINISHED_ITEM
 from ..workers import PoolBusy, PoolFull, SolvePool
 from .pages_common import NO_STORE, PageError, SignedIn, Visit, not_found, render
 from .pages_levers import shown_name
+from .plan_views import amount, hedge_view, plan_view
 
 log = logging.getLogger("magnets.pages")
 router = APIRouter(include_in_schema=False)
@@ -79,7 +71,7 @@ async def plan_page(request: Request, visit: SignedIn, job_id: str, position: st
         "item": {"job_id": job_id, "position": item.position,
                  "scenario": shown_name(item.scenario),
                  "state": item.state, "error": item.error, "siblings": item.items,
-                 "time_limit": _amount(item.options.get("time_limit"))},
+                 "time_limit": amount(item.options.get("time_limit"))},
         "waiting": item.state in UNFINISHED_ITEM,
         "has_plan": item.plan is not None,
         "progress_path": plan_path(job_id, item.position) + "/progress",
@@ -173,269 +165,3 @@ def _chart_cache(request: Request) -> OrderedDict[tuple[str, int], list[dict[str
         state.plan_charts = OrderedDict()
     cache: OrderedDict[tuple[str, int], list[dict[str, str]]] = state.plan_charts
     return cache
-
-
-# --- the plan as tables -----------------------------------------------------------------
-
-
-def plan_view(plan: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
-    """The plan's tables as the page shows them: every number already worded."""
-    periods = [str(p) for p in document.get("periods") or []]
-    origin_of = {
-        s.get("id"): s.get("origin") or s.get("country") for s in document.get("suppliers") or []
-    }
-    currency = str(plan.get("currency") or document.get("currency") or "")
-    terms = plan.get("terms") or {}
-    return {
-        "summary": {
-            "status": plan.get("status"), "message": plan.get("message") or "",
-            "objective": _amount(plan.get("objective")), "currency": currency,
-            "mip_gap": plan.get("mip_gap"),
-        },
-        "terms": [
-            {"label": TERM_LABELS.get(t, t), "amount": _amount(signed_term(t, terms[t]))}
-            for t in [*TERMS, *sorted(set(terms) - set(TERMS))] if t in terms
-        ],
-        "periods": periods,
-        "deliveries": _by_period(
-            plan.get("deliveries") or [], periods,
-            lambda r: (r.get("supplier"), origin_of.get(r.get("supplier")) or "", r.get("product")),
-        ),
-        "production": _by_period(
-            plan.get("production") or [], periods, lambda r: (r.get("plant"), "", r.get("product"))
-        ),
-        "shortages": _by_period(
-            plan.get("shortages") or [], periods, lambda r: (r.get("sector"), "", r.get("product"))
-        ),
-        "licences": [
-            {"licence": r.get("licence"), "used": _amount(r.get("used")),
-             "quantity": _amount(r.get("quantity")), "share": _percent(_ratio(r))}
-            for r in plan.get("licences") or []
-        ],
-        "origin_shares": _shares(plan.get("origin_share") or [], periods),
-        **_consumption(plan.get("consumption") or [], document),
-        "contracts": [
-            {"supplier": r.get("supplier"), "origin": origin_of.get(r.get("supplier")) or "",
-             "fixed_cost": _amount(r.get("fixed_cost"))}
-            for r in plan.get("contracts") or []
-        ],
-        "plants_built": [
-            {"plant": r.get("plant"), "period": r.get("period")}
-            for r in plan.get("plants_built") or []
-        ],
-        "qualified": [
-            {"supplier": r.get("supplier"), "origin": origin_of.get(r.get("supplier")) or "",
-             "period": r.get("period")}
-            for r in plan.get("qualified") or []
-        ],
-        "insight": plan_insight(plan),
-        "limits_note": _limits_note(plan),
-    }  # fmt: skip
-
-
-# --- a hedged plan (MODEL.md §6) as tables ---------------------------------------------
-
-
-def hedge_view(plan: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
-    """A hedge job's plan as its page shows it: the values that price it, each with what
-    it means, the orders of now by supplier and period (labelled by the hedge's base), the
-    outcomes and the out-of-sample evaluation; every number already worded."""
-    base = document.get("base") if "outcomes" in document else document
-    base = base if isinstance(base, dict) else {}
-    hn = plan.get("here_and_now") or {}
-    periods = [str(p) for p in base.get("periods") or []]
-    reveal = str(plan.get("reveal") or "")
-    periods = periods[: periods.index(reveal)] if reveal in periods else periods
-    rows = [*(hn.get("deliveries") or []), *(hn.get("production") or [])]
-    periods += sorted({str(r.get("period")) for r in rows} - set(periods))
-    origin_of = {
-        s.get("id"): s.get("origin") or s.get("country") for s in base.get("suppliers") or []
-    }
-    money = _money(str(plan.get("currency") or base.get("currency") or ""))
-    outcomes = plan.get("outcomes") or []
-    return {
-        "hedge": {
-            "name": plan.get("name") or "", "status": plan.get("status"),
-            "message": plan.get("message") or "", "reveal": reveal, "outcomes": len(outcomes),
-            "objective": money(plan.get("objective")),
-        },
-        "values": _hedge_values(plan, money),
-        "periods": periods,
-        "deliveries": _by_period(
-            hn.get("deliveries") or [], periods,
-            lambda r: (r.get("supplier"), origin_of.get(r.get("supplier")) or "", r.get("product")),
-        ),
-        "production": _by_period(
-            hn.get("production") or [], periods, lambda r: (r.get("plant"), "", r.get("product"))
-        ),
-        "contracts": [
-            {"supplier": r.get("supplier"), "origin": origin_of.get(r.get("supplier")) or "",
-             "fixed_cost": money(r.get("fixed_cost"))}
-            for r in hn.get("contracts") or []
-        ],
-        "plants_built": [
-            {"plant": r.get("plant"), "period": r.get("period")}
-            for r in hn.get("plants_built") or []
-        ],
-        "outcomes": [
-            {"name": o.get("name"), "probability": _percent(o.get("probability")),
-             "cost": money(o.get("objective")) or "no plan",
-             "shortage": _amount(o.get("shortage_kg"))}
-            for o in outcomes
-        ],
-        "evaluation": _evaluation(plan.get("evaluation"), money),
-    }  # fmt: skip
-
-
-def _hedge_values(plan: dict[str, Any], money: Callable[[Any], str]) -> list[dict[str, str]]:
-    """Each value that prices the plan: its label, amount and one line on what it means."""
-    risk = plan.get("risk") or {}
-    alpha, weight = float(risk.get("alpha", 0.9)), float(risk.get("weight", 0.0))
-    worst = f"{100 * (1 - alpha):.3g} %"
-    rows = [
-        ("expected_cost", "Expected cost",
-         "The plan's cost averaged over the outcomes, each weighed by its probability."),
-        ("cvar", f"CVaR at {100 * alpha:.3g} %",
-         f"The mean cost of the worst {worst} of the outcomes, by probability: what a bad "
-         "outcome costs."),
-        ("objective", f"Objective (weight {weight:g})",
-         "What the plan was chosen to minimise: (1 − weight) × expected cost + weight × CVaR; "
-         "weight 0 is the expected cost alone."),
-        ("wait_and_see", "Wait and see",
-         "The same measure if each outcome were known before ordering and planned on its "
-         "own."),
-        ("evpi", "Value of knowing the outcome (EVPI)",
-         "What knowing the outcome in advance would be worth: the objective minus wait and see."),
-        ("value_of_hedging", "Value of hedging",
-         "How much more planning for the base scenario alone would cost: its orders of now "
-         "completed in every outcome, minus this plan."),
-        ("premium", "Premium (cost of the hedge)",
-         "What the hedge costs if the base scenario is what happens: the base completed with "
-         "these orders of now, minus the base's own plan."),
-    ]  # fmt: skip
-    shown = [
-        {"key": key, "label": label, "amount": money(plan.get(key)), "meaning": meaning}
-        for key, label, meaning in rows
-    ]
-    unmet = plan.get("value_of_hedging_infeasible_outcome")
-    if plan.get("value_of_hedging") is None and unmet:
-        shown[5] |= {
-            "amount": f"no plan for the base alone meets {unmet}",
-            "meaning": f"The orders of now of a plan for the base scenario alone cannot be "
-            f"completed in the outcome {unmet}: hedging is what keeps it possible.",
-        }
-    return [v for v in shown if v["amount"]]
-
-
-def _evaluation(ev: Any, money: Callable[[Any], str]) -> dict[str, Any] | None:
-    """The out-of-sample evaluation, worded; None when the plan was not evaluated."""
-    if not isinstance(ev, dict):
-        return None
-    ci = ev.get("ci95")
-    interval = f"{money(ci[0])} to {money(ci[1])}" if isinstance(ci, list) and len(ci) == 2 else ""
-    return {
-        "outcomes": ev.get("outcomes"), "seed": ev.get("seed"),
-        "objective": money(ev.get("objective")), "in_sample": money(ev.get("in_sample_objective")),
-        "ci95": interval,
-        "infeasible": ev.get("infeasible") or 0,
-        "infeasible_outcomes": ", ".join(str(o) for o in ev.get("infeasible_outcomes") or []),
-        "message": ev.get("message") or "",
-    }  # fmt: skip
-
-
-def _money(currency: str) -> Callable[[Any], str]:
-    return lambda value: f"{_amount(value)} {currency}".strip() if _amount(value) else ""
-
-
-def _limits_note(plan: dict[str, Any]) -> str:
-    """What the page says where a plan shows no marginal values."""
-    if plan.get("explain_error"):
-        return f"The marginal values could not be computed: {plan['explain_error']}"
-    if plan.get("diagnosis"):
-        return "No plan meets every limit, so none has a marginal value: see why above."
-    if "marginal_values" in plan:
-        return "No limit binds: one more unit of any of them would not change the total."
-    return (
-        "This plan was solved without explain (a batch, a sweep, a frontier or a job made "
-        "through the API): solve the scenario from its page for the marginal values."
-    )
-
-
-def _by_period(rows: list[dict[str, Any]], periods: list[str], key: Any) -> list[dict[str, Any]]:
-    """kg per (row key) and period, with the row's total; rows in first-seen order."""
-    table: dict[tuple[Any, ...], dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for r in rows:
-        table[key(r)][str(r.get("period"))] += float(r.get("kg") or 0.0)
-    seen = list(periods) + sorted({p for cells in table.values() for p in cells} - set(periods))
-    return [
-        {"name": k[0], "origin": k[1], "product": k[2],
-         "cells": [_amount(cells.get(p)) if cells.get(p) else "" for p in seen],
-         "total": _amount(sum(cells.values()))}
-        for k, cells in table.items()
-    ]  # fmt: skip
-
-
-def _consumption(rows: list[dict[str, Any]], document: dict[str, Any]) -> dict[str, Any]:
-    """kg consumed per origin (rows) and sector (columns), summed over periods and
-    products; a cell whose sector carries a tag that the origin's `restricted_end_uses`
-    name is marked "barred" (its kg must be 0), and each such pair is listed in words."""
-    table: dict[str, dict[str, float]] = defaultdict(lambda: defaultdict(float))
-    for r in rows:
-        table[str(r.get("origin"))][str(r.get("sector"))] += float(r.get("kg") or 0.0)
-    sectors = [str(s.get("id")) for s in document.get("sectors") or [] if isinstance(s, dict)]
-    sectors += sorted({s for cells in table.values() for s in cells} - set(sectors))
-    tags = {
-        str(s.get("id")): set(s.get("tags") or [])
-        for s in document.get("sectors") or [] if isinstance(s, dict)
-    }  # fmt: skip
-    restricted = {
-        str(c.get("id")): set(c.get("restricted_end_uses") or [])
-        for c in document.get("countries") or [] if isinstance(c, dict)
-    }  # fmt: skip
-    banned = {
-        (origin, sector): sorted(tags.get(sector, set()) & restricted.get(origin, set()))
-        for origin in table for sector in sectors
-    }  # fmt: skip
-    return {
-        "consumption_sectors": sectors,
-        "consumption": [
-            {"origin": origin,
-             "cells": [_barred(_amount(cells.get(s)), banned[origin, s]) for s in sectors],
-             "total": _amount(sum(cells.values()))}
-            for origin, cells in sorted(table.items())
-        ],
-        "barred": [
-            f"{origin} material may not go to {sector} (tagged {', '.join(found)}): "
-            f"{_amount(table[origin].get(sector, 0.0))} kg"
-            for (origin, sector), found in banned.items() if found
-        ],
-    }  # fmt: skip
-
-
-def _barred(amount: str, banned: list[str]) -> str:
-    return f"{amount or 0} barred" if banned else amount
-
-
-def _shares(rows: list[dict[str, Any]], periods: list[str]) -> list[dict[str, Any]]:
-    table: dict[str, dict[str, float]] = defaultdict(dict)
-    for r in rows:
-        table[str(r.get("origin"))][str(r.get("period"))] = float(r.get("share") or 0.0)
-    return [
-        {"origin": origin, "cells": [_percent(cells.get(p)) for p in periods]}
-        for origin, cells in sorted(table.items())
-    ]
-
-
-def _ratio(row: dict[str, Any]) -> float | None:
-    quantity = row.get("quantity")
-    return None if not quantity else float(row.get("used") or 0.0) / float(quantity)
-
-
-def _amount(value: Any) -> str:
-    if not isinstance(value, int | float):
-        return ""
-    return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.2f}"
-
-
-def _percent(value: float | None) -> str:
-    return "" if value is None else f"{100 * value:.1f} %"

@@ -171,7 +171,7 @@ def test_the_evaluation_is_worded() -> None:
     """The out-of-sample evaluation, with its interval, and one that found an outcome the
     orders cannot be completed in (no service needed: the view and its template)."""
     from service.routes.pages_common import templates
-    from service.routes.pages_plans import hedge_view
+    from service.routes.plan_views import hedge_view
 
     plan: dict[str, Any] = {
         "status": "optimal", "name": "sampled", "currency": "EUR", "reveal": "t1",

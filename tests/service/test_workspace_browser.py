@@ -302,3 +302,19 @@ def test_cancel_a_job_and_run_a_sweep_and_a_frontier(
     drawn(page, "#chart-frontier img")
     page.screenshot(path=shots / "frontier.png", full_page=True)
     assert errors == []
+
+
+def test_the_first_page_loads_without_a_console_error_its_icon_included(
+    workspace: Service, chromium: Any
+) -> None:
+    """A browser asks for the page's icon on the first page it loads: the workspace names
+    its own (/static/favicon.svg), so no request of the page fails."""
+    page = chromium.new_context(viewport=WIDE).new_page()
+    errors = watch_console(page)
+    failed: list[str] = []
+    page.on("response", lambda r: failed.append(r.url) if r.status >= 400 else None)
+    page.goto(f"{workspace.url}/sign-in")
+    page.wait_for_load_state("networkidle")
+    icon = page.request.get(f"{workspace.url}/static/favicon.svg")
+    assert icon.status == 200 and icon.headers["content-type"].startswith("image/svg+xml")
+    assert errors == [] and failed == []

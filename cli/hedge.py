@@ -62,6 +62,12 @@ def add_commands(sub: Any) -> None:
     )
     h.add_argument("--out", metavar="PLAN.json", help="write the plan JSON here instead of stdout")
     h.add_argument(
+        "--xlsx",
+        metavar="PLAN.xlsx",
+        help="also write the hedged plan as an Excel workbook: the summary (risk values), "
+        "the orders of now and the outcomes, a sheet each",
+    )
+    h.add_argument(
         "--format",
         choices=("json", "table"),
         default="json",
@@ -120,4 +126,9 @@ def _run(args: argparse.Namespace) -> int:
         Path(args.out).write_text(text + "\n", encoding="utf-8")
     else:
         sys.stdout.write(text + "\n")
+    if args.xlsx:
+        from optimizer.report.hedge_workbook import write_hedge_workbook  # openpyxl: if asked
+
+        origins = {s.id: s.origin or s.country for s in hedge.base.suppliers}
+        write_hedge_workbook(plan, args.xlsx, origins)
     return EXIT_OK

@@ -101,3 +101,19 @@ def test_two_workers_give_the_plan_of_one(tmp_path: Path, capsys: Any) -> None:
 def test_a_bad_executor_exits_2(tmp_path: Path, capsys: Any, option: list[str], words: str) -> None:
     assert main(["hedge", write(tmp_path, hedge(0.5)), *option]) == 2
     assert words in capsys.readouterr().err
+
+
+def test_xlsx_writes_the_hedged_plans_workbook_beside_the_json(tmp_path: Path, capsys: Any) -> None:
+    from openpyxl import load_workbook
+
+    book = tmp_path / "hedge.xlsx"
+    assert main(["hedge", write(tmp_path, hedge(0.5)), "--xlsx", str(book)]) == 0
+    plan = json.loads(capsys.readouterr().out)
+    sheets = load_workbook(book, read_only=True)
+    assert sheets.sheetnames == ["summary", "order_now", "outcomes"]
+    summary = {r[0]: r[1] for r in sheets["summary"].iter_rows(min_row=2, values_only=True)}
+    assert summary["objective"] == pytest.approx(plan["objective"])
+    orders = list(sheets["order_now"].iter_rows(min_row=2, values_only=True))
+    assert orders[0][:6] == ("buy", "cn", "CN", "p", "t0", 100)
+    names = [r[0] for r in sheets["outcomes"].iter_rows(min_row=2, values_only=True)]
+    assert names == ["hold", "cn-halt"]

@@ -301,7 +301,7 @@ class JobList(BaseModel):
     total: int = Field(description="The tenant's jobs that match the filter, on every page.")
 
 
-# --- the plan of MODEL.md §4: the optimizer's own types (service/solving.py) -------------
+# --- the plan of MODEL.md §4: the optimizer's own types (service/solving/) -------------
 # `Plan` and its row types are frozen dataclasses of `optimizer.model.plan_types`; a
 # table is a list of its rows in the schema. A key whose value is absent is left out of
 # the plan rather than sent as null (message, marginal_values, diagnosis, explain_error,

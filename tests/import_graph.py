@@ -33,7 +33,7 @@ LAYERS: tuple[tuple[str, ...], ...] = (
         "optimizer.gc_pause",
     ),
 )
-# The one module through which the service reaches the optimizer.
+# The one package through which the service reaches the optimizer.
 SERVICE_GATE = "service.solving"
 
 

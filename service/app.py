@@ -29,8 +29,8 @@ from .response_headers import ResponseHeaders, route_methods
 from .routes import health, hedge, insight, jobs, pages, scenarios, solve
 from .routes.pages_common import install as install_pages
 from .settings import MiB, Settings, load_settings
+from .solve_pool import SolvePool
 from .solve_shares import SolveShares
-from .workers import SolvePool
 
 LOCAL_TENANT = "local"  # owner of everything when the service runs without keys
 FIRST_RETRY_S, LAST_RETRY_S = 0.5, 10.0  # waiting for the database at start-up

@@ -14,8 +14,8 @@ from .key_check import tenant_of
 from .keys import key_hash
 from .plan_cache import PlanCache
 from .settings import Settings
+from .solve_pool import SolvePool
 from .solve_shares import SolveShares
-from .workers import SolvePool
 
 KEY_TTL_S = 60.0
 

@@ -15,7 +15,7 @@ from typing import TypeVar
 
 from starlette.exceptions import HTTPException
 
-from .workers import PoolBusy, PoolFull
+from .solve_pool import PoolBusy, PoolFull
 
 T = TypeVar("T")
 RETRY_AFTER = {"Retry-After": "1"}

@@ -8,7 +8,7 @@ costs one process, never the service.
 - `LocalPool`: the dispatcher's executor made of Slots (the default; see dask_executor
   for the other one). A hedge job's process lends the runs of its outcomes solved alone
   to the pool's idle processes (run_sharing.py).
-- `SolvePool`: the processes behind the synchronous `POST /v1/solve`.
+- The processes behind the synchronous routes are solve_pool.py's.
 
 A memory limit (`MAGNETS_WORKER_MEMORY_MB`) is set in each process as RLIMIT_DATA: an
 allocation beyond it fails instead of the machine swapping or the kernel killing
@@ -18,7 +18,6 @@ counts a lost attempt like any other crash.
 
 from __future__ import annotations
 
-import asyncio
 import hashlib
 import json
 import logging
@@ -26,9 +25,6 @@ import multiprocessing
 import os
 import resource
 import signal
-from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
-from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass
 from multiprocessing.connection import Connection, wait
 from multiprocessing.process import BaseProcess
@@ -47,7 +43,6 @@ from .solving import (
     run_member,
     run_members,
     run_solve,
-    solve_checked,
 )
 
 log = logging.getLogger("magnets.service")
@@ -59,7 +54,7 @@ MiB = 1024 * 1024
 Change = dict[str, Any] | None  # a sweep member's or frontier cap's, applied to the document
 
 
-def _prepare_process(memory_mb: int | None) -> None:
+def prepare_process(memory_mb: int | None) -> None:
     """Ctrl-C reaches the whole process group; the server decides when workers stop.
     The memory limit is set after the imports, which every worker needs anyway."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -87,7 +82,7 @@ def _serve(
     Between items it helps other items' maps (`Help`, run_sharing.py); a hedge item's
     own map is shared with the pool's `processes` when there are others. After a failed
     allocation the solver's state is not trusted: the process ends."""
-    _prepare_process(memory_mb)
+    prepare_process(memory_mb)
     db = Database(database_url) if database_url else None
     runs = MemberRuns()
     helping = Helping()
@@ -413,65 +408,3 @@ class LocalPool:
 
     def _idle(self) -> list[Slot]:
         return [slot for slot in self._slots if not slot.busy()]
-
-
-class PoolBusy(Exception):
-    """The synchronous solver processes were lost; the caller may retry."""
-
-
-class PoolFull(Exception):
-    """As many solves wait as the server allows (MAGNETS_MAX_WAITING_SOLVES)."""
-
-
-class SolvePool:
-    """Processes for `POST /v1/solve`; started lazily, replaced if one crashes. A solve
-    that runs out of memory here answers its plan (status `error`): the caller is
-    waiting, and a retry would run out again."""
-
-    def __init__(self, workers: int, memory_mb: int | None = None, max_waiting: int = 32):
-        self._workers = workers
-        self._memory_mb = memory_mb
-        self._max_in_flight = workers + max_waiting
-        self._in_flight = 0  # solves running or waiting; touched by the event loop only
-        self._executor = self._new()
-
-    def _new(self) -> ProcessPoolExecutor:
-        return ProcessPoolExecutor(
-            self._workers,
-            mp_context=CONTEXT,
-            initializer=_prepare_process,
-            initargs=(self._memory_mb,),
-        )
-
-    async def solve_checked(
-        self, document: Any, options: SolveOptions, explain: bool = False
-    ) -> tuple[str | None, bytes]:
-        """The plan's status and its JSON, for a document not checked yet: ScenarioError
-        if it is invalid."""
-        answer: tuple[str | None, bytes] = await self.call(
-            solve_checked, document, options, explain
-        )
-        return answer
-
-    async def call(self, task: Callable[..., Any], *args: Any) -> Any:
-        """`task(*args)` in a solver process (a module-level function: it is pickled).
-        PoolFull at once when the queue is full: a client told to come back beats one
-        left waiting behind a queue that only grows."""
-        if self._in_flight >= self._max_in_flight:
-            raise PoolFull
-        self._in_flight += 1
-        try:
-            future = self._executor.submit(task, *args)
-            result = await asyncio.wrap_future(future)
-        except BrokenProcessPool:
-            log.error("a solver process died; starting new ones")
-            self._executor.shutdown(wait=False, cancel_futures=True)
-            self._executor = self._new()
-            raise PoolBusy from None
-        finally:
-            self._in_flight -= 1
-        return result
-
-    def close(self) -> None:
-        """Drop waiting solves; let running ones (bounded by the time limit) finish."""
-        self._executor.shutdown(wait=True, cancel_futures=True)

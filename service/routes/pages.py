@@ -31,6 +31,7 @@ from .. import page_queries, queries, store
 from ..errors import RequestProblems
 from ..keys import key_hash
 from ..limits import MAX_NESTING, size_limits, solve_options, too_deep
+from ..solve_pool import PoolBusy, PoolFull, SolvePool
 from ..solving import (
     Problem,
     ScenarioError,
@@ -40,7 +41,6 @@ from ..solving import (
     variant_document,
 )
 from ..web.sessions import FORM_TOKEN, PageSession, new_form_token
-from ..workers import PoolBusy, PoolFull, SolvePool
 from . import pages_compare, pages_jobs, pages_plans
 from .pages_common import (
     NO_STORE,

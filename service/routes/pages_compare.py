@@ -21,9 +21,9 @@ from fastapi.responses import RedirectResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from .. import page_queries
+from ..solve_pool import PoolBusy, PoolFull, SolvePool
 from ..solving import TERM_LABELS, TERMS, job_charts, signed_term
 from ..tables import ItemState
-from ..workers import PoolBusy, PoolFull, SolvePool
 from .pages_common import NO_STORE, CheckedLongForm, PageError, SignedIn, Visit, not_found, render
 from .pages_jobs import data_image
 from .pages_levers import shown_name

@@ -29,6 +29,7 @@ from starlette.datastructures import FormData
 from .. import page_queries, queries, store
 from ..errors import RequestProblems
 from ..limits import size_limits, solve_options
+from ..solve_pool import PoolBusy, PoolFull, SolvePool
 from ..solving import (
     FRONTIER_NAME,
     Problem,
@@ -41,7 +42,6 @@ from ..solving import (
 )
 from ..summary import summary_rows, to_csv
 from ..tables import UNFINISHED_ITEM, UNFINISHED_JOB
-from ..workers import PoolBusy, PoolFull, SolvePool
 from .pages_common import (
     NO_STORE,
     CheckedForm,

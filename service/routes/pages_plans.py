@@ -24,9 +24,9 @@ from fastapi.responses import JSONResponse, Response
 from starlette.concurrency import run_in_threadpool
 
 from .. import page_queries, queries
+from ..solve_pool import PoolBusy, PoolFull, SolvePool
 from ..solving import is_hedged_plan, plan_charts, plan_report, plan_workbook
 from ..tables import UNFINISHED_ITEM
-from ..workers import PoolBusy, PoolFull, SolvePool
 from .pages_common import NO_STORE, PageError, SignedIn, Visit, not_found, render
 from .pages_levers import shown_name
 from .plan_views import amount, hedge_view, plan_view

@@ -26,9 +26,9 @@ from ..plan_cache import (
 )  # fmt: skip
 from ..schemas import Plan, Scenario, Valid
 from ..settings import Settings
+from ..solve_pool import SolvePool
 from ..solve_shares import SolveShares
 from ..solving import SolveOptions, check, check_size
-from ..workers import SolvePool
 
 router = APIRouter(prefix="/v1", tags=["solve"], route_class=OffLoopRoute)
 

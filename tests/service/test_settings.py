@@ -62,7 +62,7 @@ def test_solver_processes_have_a_memory_limit_by_default() -> None:
     import asyncio
     import resource
 
-    from service.workers import SolvePool
+    from service.solve_pool import SolvePool
 
     settings = load_settings()
     assert settings.solver_memory_mb == 4096

@@ -56,6 +56,7 @@ from .pages_common import (
     settings_of,
 )
 from .pages_levers import origins_of, shipping_countries, shown_name
+from .plan_views import amount, percent
 
 log = logging.getLogger("magnets.pages")
 router = APIRouter(include_in_schema=False)
@@ -95,14 +96,14 @@ async def job_page(request: Request, visit: SignedIn, job_id: str) -> Response:
     rows = [
         {"position": i.position, "scenario": shown_name(i.scenario), "state": i.state,
          "status": (i.plan or {}).get("status") or "", "has_plan": i.plan is not None,
-         "objective": _amount((i.plan or {}).get("objective"))}
+         "objective": amount((i.plan or {}).get("objective"))}
         for i in items
     ]  # fmt: skip
     plans = [(i.scenario, i.plan) for i in items if i.plan is not None]
     context: dict[str, Any] = {
         "job": {"id": job_id, "state": job.state, "kind": kind, "solved": job.solved,
                 "failed": job.failed, "total": job.total, "finished": _finished(items),
-                "time_limit": _amount(job.options.get("time_limit"))},
+                "time_limit": amount(job.options.get("time_limit"))},
         "items": rows, "waiting": waiting, "progress_path": f"{job_path(job_id)}/progress",
         "charts": [], "charts_note": "",
     }  # fmt: skip
@@ -187,9 +188,9 @@ def data_image(chart: dict[str, str]) -> dict[str, str]:
 
 def _statistics_view(stats: dict[str, Any]) -> dict[str, Any]:
     spread = ("mean", "p5", "p50", "p95")
-    rows = [{"what": "Total cost", "cells": [_amount(stats["total_cost"].get(k)) for k in spread]}]
+    rows = [{"what": "Total cost", "cells": [amount(stats["total_cost"].get(k)) for k in spread]}]
     rows += [
-        {"what": f"Shortage, {sector} (kg)", "cells": [_amount(s.get(k)) for k in spread]}
+        {"what": f"Shortage, {sector} (kg)", "cells": [amount(s.get(k)) for k in spread]}
         for sector, s in sorted(stats.get("shortage_kg", {}).items())
     ]
     statuses = ", ".join(f"{n} {status}" for status, n in sorted(stats["statuses"].items()))
@@ -209,10 +210,10 @@ def _frontier_rows(plans: list[tuple[str, dict[str, Any]]]) -> list[dict[str, st
         )  # fmt: skip
         solved = plan.get("objective") is not None
         rows.append({
-            "cap": _percent(float(cap)), "status": str(plan.get("status") or ""),
-            "objective": _amount(plan.get("objective")),
-            "share": _percent(share) if solved else "",
-            "shortage": _amount(sum(float(r.get("kg") or 0) for r in plan.get("shortages") or []))
+            "cap": percent(float(cap)), "status": str(plan.get("status") or ""),
+            "objective": amount(plan.get("objective")),
+            "share": percent(share) if solved else "",
+            "shortage": amount(sum(float(r.get("kg") or 0) for r in plan.get("shortages") or []))
             if solved else "",
         })  # fmt: skip
     return rows
@@ -423,13 +424,3 @@ def queue_job(request: Request, visit: Visit, submission: store.JobSubmission, w
         raise PageError(429, "Too many jobs", message) from None
     request.app.state.dispatcher.wake()
     return job_id
-
-
-def _amount(value: Any) -> str:
-    if not isinstance(value, int | float):
-        return ""
-    return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.2f}"
-
-
-def _percent(value: float | None) -> str:
-    return "" if value is None else f"{100 * value:.1f} %"

@@ -42,20 +42,12 @@ def plan_view(plan: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
         ),
         "licences": [
             {"licence": r.get("licence"), "used": amount(r.get("used")),
-             "quantity": amount(r.get("quantity")), "share": _percent(_ratio(r))}
+             "quantity": amount(r.get("quantity")), "share": percent(_ratio(r))}
             for r in plan.get("licences") or []
         ],
         "origin_shares": _shares(plan.get("origin_share") or [], periods),
         **_consumption(plan.get("consumption") or [], document),
-        "contracts": [
-            {"supplier": r.get("supplier"), "origin": origin_of.get(r.get("supplier")) or "",
-             "fixed_cost": amount(r.get("fixed_cost"))}
-            for r in plan.get("contracts") or []
-        ],
-        "plants_built": [
-            {"plant": r.get("plant"), "period": r.get("period")}
-            for r in plan.get("plants_built") or []
-        ],
+        **_commitments(plan, origin_of, amount),
         "qualified": [
             {"supplier": r.get("supplier"), "origin": origin_of.get(r.get("supplier")) or "",
              "period": r.get("period")}
@@ -101,17 +93,9 @@ def hedge_view(plan: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]
         "production": _by_period(
             hn.get("production") or [], periods, lambda r: (r.get("plant"), "", r.get("product"))
         ),
-        "contracts": [
-            {"supplier": r.get("supplier"), "origin": origin_of.get(r.get("supplier")) or "",
-             "fixed_cost": money(r.get("fixed_cost"))}
-            for r in hn.get("contracts") or []
-        ],
-        "plants_built": [
-            {"plant": r.get("plant"), "period": r.get("period")}
-            for r in hn.get("plants_built") or []
-        ],
+        **_commitments(hn, origin_of, money),
         "outcomes": [
-            {"name": o.get("name"), "probability": _percent(o.get("probability")),
+            {"name": o.get("name"), "probability": percent(o.get("probability")),
              "cost": money(o.get("objective")) or "no plan",
              "shortage": amount(o.get("shortage_kg"))}
             for o in outcomes
@@ -254,9 +238,26 @@ def _shares(rows: list[dict[str, Any]], periods: list[str]) -> list[dict[str, An
     for r in rows:
         table[str(r.get("origin"))][str(r.get("period"))] = float(r.get("share") or 0.0)
     return [
-        {"origin": origin, "cells": [_percent(cells.get(p)) for p in periods]}
+        {"origin": origin, "cells": [percent(cells.get(p)) for p in periods]}
         for origin, cells in sorted(table.items())
     ]
+
+
+def _commitments(
+    plan: dict[str, Any], origin_of: dict[Any, Any], money: Callable[[Any], str]
+) -> dict[str, list[dict[str, Any]]]:
+    """Contracts signed (their fixed cost worded by `money`) and plants built."""
+    return {
+        "contracts": [
+            {"supplier": r.get("supplier"), "origin": origin_of.get(r.get("supplier")) or "",
+             "fixed_cost": money(r.get("fixed_cost"))}
+            for r in plan.get("contracts") or []
+        ],
+        "plants_built": [
+            {"plant": r.get("plant"), "period": r.get("period")}
+            for r in plan.get("plants_built") or []
+        ],
+    }  # fmt: skip
 
 
 def _ratio(row: dict[str, Any]) -> float | None:
@@ -270,5 +271,5 @@ def amount(value: Any) -> str:
     return f"{value:,.0f}" if abs(value) >= 100 or float(value).is_integer() else f"{value:,.2f}"
 
 
-def _percent(value: float | None) -> str:
+def percent(value: float | None) -> str:
     return "" if value is None else f"{100 * value:.1f} %"

@@ -10,7 +10,7 @@ Several services on one PostgreSQL database all dispatch: each claims items unde
 lease in its node's name (`Settings.node`), renews the leases of the items it is solving
 every third of `MAGNETS_LEASE_S`, stops a solve whose lease it lost, and takes back the
 running items whose lease ran out (their node died or went quiet), or, on starting, those
-of a node it can see is dead (`dead_node`). See store.py.
+of a node it can see is dead (`dead_node`). See store/leases.py.
 
 On SQLite one service dispatches per database file: it first takes the dispatch lock
 (see `DispatchLock`); any other serves the API and stands by, taking over when the lock

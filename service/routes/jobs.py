@@ -319,7 +319,7 @@ def _stored(ids: list[str], tenant: int, db: Database) -> list[tuple[str, Any]]:
     ]
     if missing:
         raise RequestProblems(missing)
-    # A scenario named twice is the same document object twice: stored once (store.py).
+    # A scenario named twice is the same document object twice: stored once (store/submission.py).
     return [(documents[x]["name"], documents[x]) for x in ids]
 
 

@@ -53,6 +53,7 @@ def solve_job(pool: LocalPool, item_id: int, document: str) -> tuple[float, dict
     pool.submit(item_id, document, {}, hedge_change())
     while True:
         done = pool.finished()
+        pool.lend_idle()  # as the dispatcher does: nothing else is queued here
         if done:
             plan = done[0][1].plan
             assert plan is not None, done

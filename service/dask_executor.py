@@ -107,6 +107,9 @@ class DaskPool:
     def run_size(self) -> int:
         return self._run_size
 
+    def lend_idle(self) -> None:
+        """Nothing to lend: a hedge on the cluster sends its runs to the cluster itself."""
+
     def submit_run(self, items: list[ClaimedItem]) -> None:
         """One task for the items: one scenario, or a run of one job's members."""
         assert self._client is not None

@@ -48,13 +48,16 @@ class Executor(Protocol):
     """Where solves run. `capacity` counts the runs it would start now, of at most
     `run_size` items each (one item, or consecutive members of one job solved in order
     from each other's basis); `running` names every item of them. `submit_run` never
-    raises: a solve that cannot start comes back from `finished` as a lost outcome."""
+    raises: a solve that cannot start comes back from `finished` as a lost outcome.
+    `lend_idle`, once the queue has had its turn, lets what is still idle help the
+    items in hand (a hedge's outcomes solved alone; run_sharing.py)."""
 
     def start(self) -> None: ...
     def ready(self) -> bool: ...
     def capacity(self) -> int: ...
     def run_size(self) -> int: ...
     def submit_run(self, items: list[store.ClaimedItem]) -> None: ...
+    def lend_idle(self) -> None: ...
     def running(self) -> list[int]: ...
     def finished(self) -> list[tuple[int, Outcome]]: ...
     def cancel(self, item_id: int) -> None: ...
@@ -334,6 +337,8 @@ class Dispatcher:
             self._claimed.pop(item_id, None)
 
     def _fill(self) -> None:
+        """Queued items for idle workers first; what stays idle helps the items in hand
+        (a hedge's runs), so that a large hedge never keeps another job waiting."""
         if time.monotonic() >= self._next_reclaim:
             self._reclaim()
         capacity = self._executor.capacity()
@@ -348,6 +353,7 @@ class Dispatcher:
                     scenario=item.scenario,
                 )  # fmt: skip
             self._executor.submit_run(run)
+        self._executor.lend_idle()
 
     def _pause(self) -> None:
         if self._executor.running():

@@ -311,8 +311,9 @@ class Slot:
 class LocalPool:
     """The service's own job workers: one Slot per `MAGNETS_WORKERS`. Given the database
     URL, each worker stores its plans itself, under the lease of `node` (a private
-    in-memory SQLite cannot be shared: the dispatcher stores them then). Idle workers
-    help the hedge items in hand before any queued item is claimed (run_sharing.py)."""
+    in-memory SQLite cannot be shared: the dispatcher stores them then). Workers that
+    stay idle once the queue has had its turn help the hedge items in hand
+    (`lend_idle`, run_sharing.py)."""
 
     def __init__(
         self, workers: int, memory_mb: int | None = None, database_url: str = "",
@@ -355,7 +356,7 @@ class LocalPool:
 
     def finished(self) -> list[tuple[int, Outcome]]:
         """Each finished solve once (its slot is free again), after relaying what the
-        processes said about shared maps; then idle slots are lent to those maps."""
+        processes said about shared maps."""
         done = []
         for slot in self._slots:
             for message in slot.read():
@@ -364,8 +365,12 @@ class LocalPool:
                     done.append((slot.item_id, outcome))
                     self._sharing.closed(slot)
                     slot.release()
-        self._sharing.lend(self._idle())
         return done
+
+    def lend_idle(self) -> None:
+        """Lend the slots still idle to the maps being shared: called once the queue has
+        had its turn, so that a hedge's runs take only what no queued item wants."""
+        self._sharing.lend(self._idle())
 
     def _heard(self, slot: Slot, message: Any) -> Outcome | None:
         """An item's outcome, if the message ends one."""

@@ -6,12 +6,15 @@ from __future__ import annotations
 import json
 import pickle
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
 from optimizer.whatif.hedge_document import draw_outcomes, parse_hedge
 from optimizer.whatif.hedge_values import hedged_plan
+from service import dispatcher, store
+from service.database import Database
 from service.run_sharing import (
     Given,
     Help,
@@ -23,9 +26,11 @@ from service.run_sharing import (
     Wanted,
     lent_out,
 )
+from service.settings import load_settings
 from service.solving import SolveOptions, hedge_change, run_hedge
 from service.workers import LocalPool, Outcome
 from tests.service.conftest import Service, running_service, wait_for_job
+from tests.service.scenarios import c0
 from tests.whatif.test_hedge_parallel import sampled_hedge
 from tests.whatif.test_hedge_values import hedge
 
@@ -171,6 +176,7 @@ def test_a_helper_prepares_once_per_map_and_sends_back_what_its_task_raised() ->
 def _finish(pool: LocalPool) -> Outcome:
     for _ in range(1200):
         done = pool.finished()
+        pool.lend_idle()  # as the dispatcher does once the queue has had its turn
         if done:
             return done[0][1]
         pool.wait(0.1)
@@ -230,6 +236,7 @@ def test_cancelling_a_shared_hedge_frees_every_process_and_the_next_solves_afres
         pool.submit(1, json.dumps(document), {}, hedge_change())
         for _ in range(600):  # until a helper holds one of its runs
             pool.finished()
+            pool.lend_idle()
             if pool.runs_lent():
                 break
             pool.wait(0.05)
@@ -270,3 +277,81 @@ def test_a_hedge_job_in_the_service_is_solved_by_both_its_processes(
     # the process holding the job started its first run cold, and so did the idle one
     # that took some of its runs: two cold starts where one process alone makes one
     assert alone["starts"]["cold"] == 1 and plan["starts"]["cold"] == 2
+
+
+def test_a_pool_never_lends_before_the_queue_has_had_its_turn() -> None:
+    """Relaying (`finished`) lends nothing: only `lend_idle` does, which the dispatcher
+    calls after claiming queued items. Unhelped, the job's process solves every run
+    itself, the values unchanged."""
+    document = sampled(8)
+    alone = run_hedge(document, SolveOptions())
+    pool = LocalPool(2)
+    try:
+        pool.start()
+        pool.submit(1, json.dumps(document), {}, hedge_change())
+        for _ in range(1200):
+            done = pool.finished()
+            if done:
+                break
+            pool.wait(0.1)
+        assert pool.runs_lent() == 0
+    finally:
+        pool.stop()
+    plan = done[0][1].plan
+    assert plan is not None and plan["starts"] == alone["starts"]
+    for key in VALUES:
+        assert plan[key] == pytest.approx(alone[key], rel=1e-9, abs=1e-6), key
+
+
+class Recording:
+    """An executor with `free` idle workers that writes down what the dispatcher asks."""
+
+    def __init__(self, free: int) -> None:
+        self.free = free
+        self.calls: list[str] = []
+
+    def start(self) -> None: ...
+    def ready(self) -> bool:
+        return True
+
+    def capacity(self) -> int:
+        return self.free
+
+    def run_size(self) -> int:
+        return 1
+
+    def submit_run(self, items: list[Any]) -> None:
+        self.calls += [f"submit {item.scenario}" for item in items]
+        self.free -= len(items)
+
+    def lend_idle(self) -> None:
+        self.calls.append(f"lend {self.free}")
+
+    def running(self) -> list[int]:
+        return []
+
+    def finished(self) -> list[Any]:
+        return []
+
+    def cancel(self, item_id: int) -> None: ...
+    def wait(self, timeout: float) -> None: ...
+    def stop(self) -> list[int]:
+        return []
+
+
+def test_the_dispatcher_lends_only_what_the_queue_leaves_idle(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Three idle workers and one queued item: the item is claimed first, then the two
+    workers left are lent to the hedges in hand; with the queue empty, all are lent."""
+    db = Database(f"sqlite:///{tmp_path / 'lend.db'}")
+    db.create_tables()
+    tenant = store.ensure_tenant(db, "t")
+    store.submit_job(db, tenant, store.JobSubmission([("queued", c0())], {}, None, "x"), 50)
+    executor = Recording(free=3)
+    monkeypatch.setattr(dispatcher, "new_executor", lambda *args, **kwargs: executor)
+    feeding = dispatcher.Dispatcher(db, 3, load_settings())
+    feeding.step()
+    assert executor.calls == ["submit queued", "lend 2"]
+    feeding.step()
+    assert executor.calls[-1] == "lend 2"  # nothing more queued: what is idle is lent

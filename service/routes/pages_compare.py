@@ -22,7 +22,7 @@ from starlette.concurrency import run_in_threadpool
 
 from .. import page_queries
 from ..solve_pool import PoolBusy, PoolFull, SolvePool
-from ..solving import TERM_LABELS, TERMS, job_charts, signed_term
+from ..solving import TERM_LABELS, TERMS, is_hedged_plan, job_charts, signed_term
 from ..tables import ItemState
 from .pages_common import NO_STORE, CheckedLongForm, PageError, SignedIn, Visit, not_found, render
 from .pages_jobs import data_image
@@ -62,7 +62,7 @@ async def compare(
         refs = refs[:MAX_PLANS]
     chosen = await run_in_threadpool(_items, request, visit, refs)
     view = comparison(chosen, origin)
-    plans = [(c["name"], c["item"].plan) for c in chosen if c["item"].plan is not None]
+    plans = [(c["name"], compared(c["item"].plan)) for c in chosen if c["item"].plan is not None]
     charts, charts_note = await _charts(request, tuple(refs), plans)
     return render(
         request, "compare.html", visit, shown_note=shown_note, charts=charts,
@@ -142,16 +142,42 @@ async def _charts(
 # --- the comparison as tables ---------------------------------------------------------------
 
 
+def compared(plan: dict[str, Any] | None) -> dict[str, Any]:
+    """What a plan brings to a comparison. A hedged plan (MODEL.md §6) has no tables of
+    its own, its outcomes have: it stands in as its expected plan, its total the expected
+    cost, its cost terms and its shortage (`expected_shortage_kg`, no sector) weighted by
+    the outcomes' probabilities; its deliveries and shares, which differ by outcome, are
+    left out."""
+    plan = plan or {}
+    if not is_hedged_plan(plan) or plan.get("objective") is None:
+        return plan
+    outcomes = plan.get("outcomes") or []
+    terms: dict[str, float] = defaultdict(float)
+    for o in outcomes:
+        for term, amount in (o.get("terms") or {}).items():
+            terms[term] += float(o.get("probability") or 0.0) * float(amount or 0.0)
+    shortage = sum(float(o.get("probability") or 0) * float(o.get("shortage_kg") or 0)
+                   for o in outcomes)  # fmt: skip
+    return {
+        "status": plan.get("status"), "currency": plan.get("currency"), "hedged": True,
+        "objective": plan.get("expected_cost"), "terms": dict(terms),
+        "expected_shortage_kg": shortage, "outcomes": len(outcomes),
+    }  # fmt: skip
+
+
 def comparison(chosen: list[dict[str, Any]], origin: str = "") -> dict[str, Any]:
-    """Every table of the page, worded; the first plan is the reference."""
-    plans = [c["item"].plan or {} for c in chosen]
+    """Every table of the page, worded; the first plan is the reference. A hedged plan
+    is compared as its expected plan (`compared`)."""
+    plans = [compared(c["item"].plan) for c in chosen]
     solved = [p.get("objective") is not None for p in plans]
+    detailed = [ok and not p.get("hedged") for p, ok in zip(plans, solved, strict=True)]
     first = plans[0].get("objective")
     currency = next((str(p.get("currency")) for p in plans if p.get("currency")), "")
     columns = [
         {"name": c["name"], "path": c["path"],
-         "status": (c["item"].plan or {}).get("status") or c["item"].state}
-        for c in chosen
+         "status": (c["item"].plan or {}).get("status") or c["item"].state,
+         "hedged": p.get("outcomes") if p.get("hedged") else None}
+        for c, p in zip(chosen, plans, strict=True)
     ]  # fmt: skip
     totals = [_amount(p.get("objective")) for p in plans]
     deltas = [
@@ -170,12 +196,13 @@ def comparison(chosen: list[dict[str, Any]], origin: str = "") -> dict[str, Any]
     sectors = _ordered([s.get("id") for c in chosen for s in c["document"].get("sectors") or []]
                        + [k for row in shortage for k in row])  # fmt: skip
     shortage_rows = [
-        {"sector": s, "cells": [_kg(row.get(s, 0.0)) if ok else "" for row, ok in zip(shortage, solved, strict=True)]}
+        {"sector": s, "cells": [_kg(row.get(s, 0.0)) if ok else "" for row, ok in zip(shortage, detailed, strict=True)]}
         for s in sectors if any(row.get(s) for row in shortage)
     ]  # fmt: skip
     shortage_total = [
-        _kg(sum(row.values())) if ok else "" for row, ok in zip(shortage, solved, strict=True)
-    ]
+        _kg(p["expected_shortage_kg"]) if p.get("hedged") else _kg(sum(row.values())) if ok else ""
+        for p, row, ok in zip(plans, shortage, solved, strict=True)
+    ]  # fmt: skip
     origins = _ordered([r.get("origin") for p in plans for r in p.get("origin_share") or []])
     picked = origin if origin in origins else (DEFAULT_ORIGIN if DEFAULT_ORIGIN in origins else (origins[0] if origins else ""))  # fmt: skip
     shares = [
@@ -186,14 +213,15 @@ def comparison(chosen: list[dict[str, Any]], origin: str = "") -> dict[str, Any]
     periods = _ordered([str(x) for c in chosen for x in c["document"].get("periods") or []]
                        + [str(r.get("period")) for p in plans for r in p.get("origin_share") or []])  # fmt: skip
     share_rows = [
-        {"period": t, "cells": [_percent(row.get(t, 0.0)) if ok else "" for row, ok in zip(shares, solved, strict=True)]}
+        {"period": t, "cells": [_percent(row.get(t, 0.0)) if ok else "" for row, ok in zip(shares, detailed, strict=True)]}
         for t in periods if any(t in row for row in shares)
     ]  # fmt: skip
     return {
         "columns": columns, "currency": currency, "totals": totals, "deltas": deltas,
         "terms": term_rows, "shortages": shortage_rows, "shortage_total": shortage_total,
         "origin": picked, "origins": origins, "shares": share_rows,
-        "deliveries": _delivery_rows(chosen, plans, solved),
+        "deliveries": _delivery_rows(chosen, plans, detailed),
+        "any_shortage": bool(shortage_rows) or any(p.get("expected_shortage_kg") for p in plans),
     }  # fmt: skip
 
 

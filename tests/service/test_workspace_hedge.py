@@ -247,3 +247,33 @@ def test_the_hedged_plan_page_in_a_browser(
             assert errors == []  # no script error, nothing refused by the page policy
         finally:
             browser.close()
+
+
+def test_a_hedged_plan_is_compared_as_its_expected_plan(workspace: Service) -> None:
+    """Beside the base solved alone (1,000 USD, nothing short): the hedged plan's total
+    is its expected cost and its shortage the outcomes' weighted by probability (cn can
+    ship 60 kg a period; half of the time it halts in t1, and of the 60 kg bought ahead
+    10 are held for t1: 40 kg short, 20 expected); no sector, delivery or share cells of
+    its own, as those differ by outcome."""
+    document = only_cn(["t1"])
+    document["base"]["suppliers"][0]["capacity"] = 60.0
+    document["base"]["sectors"][0]["min_service"] = 0.0
+    hedged = hedge_job(workspace, document)
+    job_id = hedged.split("/")[2]
+    with workspace.client("alpha") as api:
+        answer = api.post("/v1/jobs", json={"scenarios": [document["base"]]})
+        job = wait_for_job(api, answer.json()["id"], ("completed", "failed"))
+        plan = api.get(f"/v1/jobs/{job_id}/plans").json()["items"][0]["plan"]
+    assert job["state"] == "completed", job
+    short = sum(o["probability"] * o["shortage_kg"] for o in plan["outcomes"])
+    assert short == pytest.approx(20.0)
+    with signed_in(workspace) as (client, _):
+        page = client.get("/compare", params=[("plan", f"{job['id']}:0"), ("plan", f"{job_id}:0")])
+        assert page.status_code == 200, page.text
+    root = parse(page.text)
+    totals = body_rows(root, "compare-totals")
+    assert totals[0][2].startswith("optimal") and "hedged, expected over 2 outcomes" in totals[0][2]
+    assert totals[1] == ["Total cost", "1,000", f"{plan['expected_cost']:,.0f}"]
+    assert totals[2][2] == f"{plan['expected_cost'] - 1000:+,.0f}"
+    assert body_rows(root, "compare-shortages") == [["All sectors", "0", "20"]]
+    assert "shown as its expected plan" in page.text

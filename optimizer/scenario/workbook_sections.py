@@ -191,7 +191,8 @@ def _policy(r: WorkbookReader) -> dict[str, Any]:
         origin = r.value(row, "origin", TEXT, "/policy", field=False)
         product = r.value(row, "product", TEXT, "/policy", field=False)
         key = origin if setting in PER_ORIGIN else product if setting in PER_PRODUCT else MISSING
-        where = pointer("policy", *((setting,) if key is MISSING else (setting, key)))
+        named = () if setting is MISSING else (setting,) if key is MISSING else (setting, key)
+        where = pointer("policy", *named)  # an unreadable setting: the sheet's pointer
         reason = _policy_row_problem(setting, origin, product, policy)
         if reason:
             r.complain(row.place, where, setting if setting is not MISSING else None, reason)

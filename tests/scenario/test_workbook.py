@@ -1,4 +1,4 @@
-"""Scenario and plan workbooks: optimizer/workbook.py and optimizer/workbook_plan.py.
+"""Scenario and plan workbooks: optimizer/scenario/workbook*.py and optimizer/report/plan_workbook.py.
 
 Round trips: every shipped instance, the conformance scenarios and 40 random scenarios
 (LP and MILP) go JSON → workbook → document and parse to the same Scenario, demand rows

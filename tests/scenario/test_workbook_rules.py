@@ -362,3 +362,13 @@ def test_a_cap_whose_value_cannot_be_read_still_holds_its_penalty(tmp_path: Path
     p = only(problems(scenario_from_workbook, book(tmp_path, sheets)))
     assert p.pointer == "/policy/max_origin_share/CN"
     assert "takes one value, not one per period" in p.rule
+
+
+def test_a_policy_row_whose_setting_cannot_be_read_points_at_the_policy(tmp_path: Path) -> None:
+    """A TRUE where the setting's name goes: its cell is named, and the row's problem
+    points at /policy (there is no setting to point under)."""
+    sheets = minimal(policy=[["setting", "value"], [True, 1]])
+    found = problems(scenario_from_workbook, book(tmp_path, sheets))
+    assert [p.pointer for p in found] == ["/policy", "/policy"]
+    assert found[0].rule == "sheet 'policy', cell A2: text is needed here, not TRUE/FALSE"
+    assert found[1].rule.startswith("sheet 'policy', row 2: setting must be one of")

@@ -21,6 +21,7 @@ from optimizer.whatif.shock_base import (
     scaled,
     selected_plants,
     selected_suppliers,
+    selecting,
 )
 
 
@@ -39,11 +40,7 @@ class CapacityShock(ShockModel):
         "plant": "plants", "periods": "periods",
     }  # fmt: skip
 
-    @model_validator(mode="after")
-    def _selects(self) -> Self:
-        if not (self.origin or self.country or self.supplier or self.plant):
-            raise ValueError("give at least one of `origin`, `country`, `supplier`, `plant`")
-        return self
+    _selects = selecting("origin", "country", "supplier", "plant")
 
     def apply(self, doc: Document) -> None:
         chosen = period_positions(doc, self.periods)

@@ -8,9 +8,9 @@ MODEL.md §3 has one lead time per supplier: the deliveries due from that period
 there and the periods it leaves behind get capacity 0 (see `LeadTimeShock`).
 """
 
-from typing import Annotated, ClassVar, Literal, Self
+from typing import Annotated, ClassVar, Literal
 
-from pydantic import ConfigDict, Field, model_validator
+from pydantic import ConfigDict, Field
 
 from optimizer.scenario.schema import Licence
 from optimizer.whatif.shock_base import (
@@ -21,6 +21,7 @@ from optimizer.whatif.shock_base import (
     ShockModel,
     by_id,
     selected_suppliers,
+    selecting,
 )
 
 
@@ -87,11 +88,7 @@ class LeadTimeShock(ShockModel):
         "from_": "periods",
     }  # fmt: skip
 
-    @model_validator(mode="after")
-    def _selects(self) -> Self:
-        if not (self.origin or self.country or self.supplier):
-            raise ValueError("give at least one of `origin`, `country`, `supplier`")
-        return self
+    _selects = selecting("origin", "country", "supplier")
 
     def apply(self, doc: Document) -> None:
         periods = len(doc["periods"])

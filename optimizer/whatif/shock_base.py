@@ -76,6 +76,18 @@ class FactorOrValue(ShockModel):
 
 
 # -- finding what a shock changes ---------------------------------------------------------
+def selecting(*fields: str) -> Any:
+    """A shock's model validator: at least one of `fields` (the selectors) given, since a
+    shock that selects nothing would change nothing."""
+
+    def check(model: Any) -> Any:
+        if not any(getattr(model, f) for f in fields):
+            raise ValueError("give at least one of " + ", ".join(f"`{f}`" for f in fields))
+        return model
+
+    return model_validator(mode="after")(check)
+
+
 def by_id(doc: Document, field: str, id_: str) -> dict[str, Any]:
     return next(item for item in doc[field] if item["id"] == id_)
 

@@ -28,6 +28,7 @@ from optimizer.whatif.shock_base import (
     ShockModel,
     picked,
     selected_suppliers,
+    selecting,
 )
 
 
@@ -41,11 +42,7 @@ class _SupplierSelection(ShockModel):
         "origin": "countries", "country": "countries", "supplier": "suppliers"
     }  # fmt: skip
 
-    @model_validator(mode="after")
-    def _selects(self) -> Self:
-        if not (self.origin or self.country or self.supplier):
-            raise ValueError("give at least one of `origin`, `country`, `supplier`")
-        return self
+    _selects = selecting("origin", "country", "supplier")
 
 
 class _OfferSelection(_SupplierSelection):

@@ -14,9 +14,7 @@ from ..solving import TERM_LABELS, TERMS, plan_insight, signed_term
 def plan_view(plan: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
     """The plan's tables as the page shows them: every number already worded."""
     periods = [str(p) for p in document.get("periods") or []]
-    origin_of = {
-        s.get("id"): s.get("origin") or s.get("country") for s in document.get("suppliers") or []
-    }
+    origin_of = _origins(document)
     currency = str(plan.get("currency") or document.get("currency") or "")
     terms = plan.get("terms") or {}
     return {
@@ -30,13 +28,7 @@ def plan_view(plan: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]:
             for t in [*TERMS, *sorted(set(terms) - set(TERMS))] if t in terms
         ],
         "periods": periods,
-        "deliveries": _by_period(
-            plan.get("deliveries") or [], periods,
-            lambda r: (r.get("supplier"), origin_of.get(r.get("supplier")) or "", r.get("product")),
-        ),
-        "production": _by_period(
-            plan.get("production") or [], periods, lambda r: (r.get("plant"), "", r.get("product"))
-        ),
+        **_flows(plan, periods, origin_of),
         "shortages": _by_period(
             plan.get("shortages") or [], periods, lambda r: (r.get("sector"), "", r.get("product"))
         ),
@@ -73,9 +65,7 @@ def hedge_view(plan: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]
     periods = periods[: periods.index(reveal)] if reveal in periods else periods
     rows = [*(hn.get("deliveries") or []), *(hn.get("production") or [])]
     periods += sorted({str(r.get("period")) for r in rows} - set(periods))
-    origin_of = {
-        s.get("id"): s.get("origin") or s.get("country") for s in base.get("suppliers") or []
-    }
+    origin_of = _origins(base)
     money = _money(str(plan.get("currency") or base.get("currency") or ""))
     outcomes = plan.get("outcomes") or []
     return {
@@ -86,13 +76,7 @@ def hedge_view(plan: dict[str, Any], document: dict[str, Any]) -> dict[str, Any]
         },
         "values": _hedge_values(plan, money),
         "periods": periods,
-        "deliveries": _by_period(
-            hn.get("deliveries") or [], periods,
-            lambda r: (r.get("supplier"), origin_of.get(r.get("supplier")) or "", r.get("product")),
-        ),
-        "production": _by_period(
-            hn.get("production") or [], periods, lambda r: (r.get("plant"), "", r.get("product"))
-        ),
+        **_flows(hn, periods, origin_of),
         **_commitments(hn, origin_of, money),
         "outcomes": [
             {"name": o.get("name"), "probability": percent(o.get("probability")),
@@ -241,6 +225,29 @@ def _shares(rows: list[dict[str, Any]], periods: list[str]) -> list[dict[str, An
         {"origin": origin, "cells": [percent(cells.get(p)) for p in periods]}
         for origin, cells in sorted(table.items())
     ]
+
+
+def _origins(scenario: dict[str, Any]) -> dict[Any, Any]:
+    """Each supplier's origin (its shipping country when none is given)."""
+    return {
+        s.get("id"): s.get("origin") or s.get("country") for s in scenario.get("suppliers") or []
+    }
+
+
+def _flows(
+    plan: dict[str, Any], periods: list[str], origin_of: dict[Any, Any]
+) -> dict[str, list[dict[str, Any]]]:
+    """Deliveries by supplier, origin and product, and production by plant and product,
+    each by period."""
+    return {
+        "deliveries": _by_period(
+            plan.get("deliveries") or [], periods,
+            lambda r: (r.get("supplier"), origin_of.get(r.get("supplier")) or "", r.get("product")),
+        ),
+        "production": _by_period(
+            plan.get("production") or [], periods, lambda r: (r.get("plant"), "", r.get("product"))
+        ),
+    }  # fmt: skip
 
 
 def _commitments(

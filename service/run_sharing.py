@@ -127,17 +127,19 @@ class Helping:
 
     def __init__(self) -> None:
         self._token: str | None = None
+        self._task: Any = None
         self._state: Any = None
 
     def solve(self, help_: Help) -> Helped:
         """The run's results, or the exception its task raised (MemoryError is not
-        caught: the process ends, and the run goes back to the board)."""
+        caught: the process ends, and the run goes back to the board). The map's work
+        is read and prepared on its first run only."""
         try:
-            prepare, task, shared = pickle.loads(help_.work)
             if self._token != help_.token:
-                self._state, self._token = None, None  # the old model goes first
-                self._state, self._token = prepare(shared), help_.token
-            answer: tuple[bool, Any] = (True, task(self._state, pickle.loads(help_.items)))
+                self._token, self._task, self._state = None, None, None  # old model first
+                prepare, task, shared = pickle.loads(help_.work)
+                self._state, self._task, self._token = prepare(shared), task, help_.token
+            answer: tuple[bool, Any] = (True, self._task(self._state, pickle.loads(help_.items)))
         except MemoryError:
             raise
         except Exception as exc:  # noqa: BLE001 — raised again in the requester

@@ -166,8 +166,11 @@ def test_a_helper_prepares_once_per_map_and_sends_back_what_its_task_raised() ->
     answer = helping.solve(Help("m", work, 3, pickle.dumps([1, 2])))
     assert (answer.token, answer.run) == ("m", 3)
     assert pickle.loads(answer.answer) == (True, [21, 22])
+    # the same map's next run: its work is not read again (unreadable bytes would fail)
+    again = helping.solve(Help("m", b"not read", 5, pickle.dumps([3])))
+    assert pickle.loads(again.answer) == (True, [23])
 
-    failed = helping.solve(Help("m", pickle.dumps((_double, _refuse, 10)), 4, pickle.dumps([5])))
+    failed = helping.solve(Help("n", pickle.dumps((_double, _refuse, 10)), 4, pickle.dumps([5])))
     done, raised = pickle.loads(failed.answer)
     assert not done and isinstance(raised, ValueError) and "[5]" in str(raised)
 

@@ -13,13 +13,11 @@ from ..errors import RequestProblems, error_responses
 from ..limits import OffLoopRoute, size_limits, solve_options
 from ..schemas import Hedge, HedgedPlan, Valid
 from ..solving import (
-    EVALUATE_RULE,
     MAX_OUTCOMES,
     Problem,
-    ScenarioError,
     check_hedge,
     check_hedge_size,
-    evaluation_size_problems,
+    evaluation_problems,
     hedge_checked,
 )
 
@@ -93,29 +91,16 @@ async def hedge(
         raise RequestProblems([Problem("/query/evaluate_seed", evaluate_seed, rule)])
     limits = size_limits(settings)
     await run_in_threadpool(check_hedge_size, document, limits)
-    too_large = await run_in_threadpool(
-        evaluation_size_problems, document, limits, evaluate, "/query/evaluate"
+    refused = await run_in_threadpool(
+        evaluation_problems, document, limits, evaluate, "/query/evaluate"
     )
-    if too_large:
-        raise RequestProblems(too_large)
-    try:
-        if validate_only:  # as a hedge job is checked: also no NUL
-            await shares.run(tenant, lambda: pool.call(check_hedge, document, limits, evaluate))
-            return JSONResponse({"valid": True})
-        _, answer = await shares.run(
-            tenant,
-            lambda: pool.call(
-                hedge_checked, document, options, outcome_plans, evaluate, evaluate_seed
-            ),
-        )
-    except ScenarioError as exc:
-        raise ScenarioError([_named_as_query(p) for p in exc.problems]) from None
+    if refused:
+        raise RequestProblems(refused)
+    if validate_only:  # as a hedge job is checked: also no NUL
+        await shares.run(tenant, lambda: pool.call(check_hedge, document, limits))
+        return JSONResponse({"valid": True})
+    _, answer = await shares.run(
+        tenant,
+        lambda: pool.call(hedge_checked, document, options, outcome_plans, evaluate, evaluate_seed),
+    )
     return Response(answer, media_type="application/json")
-
-
-def _named_as_query(problem: Problem) -> Problem:
-    """The rule of `evaluate` names the query parameter: pointer /query/evaluate (the
-    body is the hedge document, which has no `evaluate`)."""
-    if problem.pointer == "/evaluate" and problem.rule == EVALUATE_RULE:
-        return Problem("/query/evaluate", problem.value, problem.rule)
-    return problem

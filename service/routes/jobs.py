@@ -27,13 +27,12 @@ from ..schemas import (
 )
 from ..settings import Settings
 from ..solving import (
-    EVALUATE_RULE,
     Problem,
     ScenarioError,
     SizeLimits,
     check,
     check_hedge,
-    evaluation_size_problems,
+    evaluation_problems,
     frontier_members,
     frontier_of,
     hedge_change,
@@ -261,10 +260,8 @@ def _items(body: JobCreate, tenant: int, db: Database, settings: Settings) -> li
         members = [(name, store.Member(base, change)) for name, change in changes]
     elif body.hedge is not None:  # one item: its plan is the hedged plan
         field = "hedge"
-        too_large = evaluation_size_problems(body.hedge, limits, body.evaluate, "/evaluate")
-        if too_large:
-            raise RequestProblems(too_large)
-        name = _hedge_name(body.hedge, limits, body.evaluate)
+        refused = evaluation_problems(body.hedge, limits, body.evaluate, "/evaluate")
+        name = _hedge_name(body.hedge, limits, refused)
         change = hedge_change(evaluate=body.evaluate, evaluate_seed=body.evaluate_seed)
         members = [(name, store.Member(body.hedge, change))]
     count = len(body.scenarios or body.scenario_ids or members)
@@ -278,20 +275,16 @@ def _items(body: JobCreate, tenant: int, db: Database, settings: Settings) -> li
     return members
 
 
-def _hedge_name(document: dict[str, Any], limits: SizeLimits, evaluate: int | None) -> str:
-    """The hedged plan's name, or RequestProblems: the document's under /hedge, the rule
-    of `evaluate` (fresh outcomes need a sample) at /evaluate, the body's field."""
+def _hedge_name(document: dict[str, Any], limits: SizeLimits, refused: list[Problem]) -> str:
+    """The hedged plan's name, or RequestProblems naming every problem: the document's
+    under /hedge, then `refused` (the evaluation's, at the body's /evaluate)."""
     try:
-        return check_hedge(document, limits, evaluate)
+        name = check_hedge(document, limits)
     except ScenarioError as exc:
-        raise RequestProblems(
-            [
-                p
-                if p.pointer == "/evaluate" and p.rule == EVALUATE_RULE
-                else Problem(f"/hedge{p.pointer}", p.value, p.rule)
-                for p in exc.problems
-            ]
-        ) from None
+        refused = [Problem(f"/hedge{p.pointer}", p.value, p.rule) for p in exc.problems] + refused
+    if refused:
+        raise RequestProblems(refused)
+    return name
 
 
 def _checked(documents: list[dict[str, Any]], settings: Settings) -> list[tuple[str, Any]]:

@@ -34,16 +34,19 @@ def check_hedge_size(document: Any, limits: SizeLimits) -> None:
         raise ScenarioError(problems)
 
 
-def evaluation_size_problems(
+def evaluation_problems(
     document: Any, limits: SizeLimits, evaluate: int | None, at: str
 ) -> list[Problem]:
-    """An out-of-sample evaluation's `evaluate` fresh outcomes, each solved alone at the
-    size of the hedge's base: together as much work as a hedge of that many outcomes, so
-    their sum is held to the caps a hedge's outcomes are (pointer `at`, where the request
-    gave `evaluate`). Counted on the raw document, as hedge_size_problems is."""
-    base = document.get("base") if isinstance(document, dict) else None
-    if evaluate is None or not isinstance(base, dict):
+    """What refuses an out-of-sample evaluation of `evaluate` fresh outcomes (pointer
+    `at`, where the request gave `evaluate`), on the raw document: outcomes listed rather
+    than sampled (fresh ones are drawn from a sample's axes), or fresh outcomes that,
+    each solved alone at the size of the hedge's base, add up past the caps a hedge's
+    outcomes are held to (as much work as a hedge of that many outcomes)."""
+    if evaluate is None or not isinstance(document, dict):
         return []
+    if not isinstance(document.get("outcomes"), dict):
+        return [Problem(at, evaluate, EVALUATE_RULE)]
+    base = document.get("base")
     return [
         Problem(
             at,
@@ -51,7 +54,7 @@ def evaluation_size_problems(
             f"evaluation too large for this service: {what} summed over its {evaluate:,} "
             f"fresh outcomes (each solved at the base's size) at most {cap:,}",
         )
-        for _, size, cap, what in size_checks(base, limits)
+        for _, size, cap, what in (size_checks(base, limits) if isinstance(base, dict) else [])
         if size * evaluate > cap
     ]
 
@@ -109,28 +112,18 @@ def _sample_size(outcomes: dict[str, Any]) -> int:
     return min(max(n, 0), MAX_OUTCOMES) if isinstance(n, int) and not isinstance(n, bool) else 0
 
 
-def check_hedge(document: Any, limits: SizeLimits, evaluate: int | None = None) -> str:
+def check_hedge(document: Any, limits: SizeLimits) -> str:
     """Refuse an oversized, invalid or unstorable hedge document (ScenarioError, every
-    problem), or `evaluate` fresh outcomes asked of one whose outcomes are not a sample;
-    return the hedged plan's name. What a hedge job is checked with."""
+    problem); return the hedged plan's name. What a hedge job is checked with."""
     check_hedge_size(document, limits)
     hedge = parse_hedge(document)
     problems = unstorable(document) if "\\u0000" in json.dumps(document) else []
-    problems += evaluation_problems(hedge, evaluate)
     if problems:
         raise ScenarioError(problems)
     return hedge.name
 
 
 EVALUATE_RULE = "fresh outcomes need the outcomes given as a sample (outcomes: {sample})"
-
-
-def evaluation_problems(hedge: Hedge, evaluate: int | None) -> list[Problem]:
-    """An out-of-sample evaluation asked of a hedge whose outcomes are listed: fresh
-    outcomes are drawn from a sample's axes, which a list does not have."""
-    if evaluate is None or hedge.sample is not None:
-        return []
-    return [Problem("/evaluate", evaluate, EVALUATE_RULE)]
 
 
 def hedge_executor(helpers: Helpers | None = None) -> Executor:
@@ -157,10 +150,8 @@ def fresh_outcomes(hedge: Hedge, evaluate: int | None, seed: int | None) -> tupl
     `evaluate`. ScenarioError when a draw breaks the scenario rules."""
     if evaluate is None:
         return (), None
-    problems = evaluation_problems(hedge, evaluate)
-    if problems:
-        raise ScenarioError(problems)
-    assert hedge.sample is not None
+    if hedge.sample is None:  # refused on submission (evaluation_problems)
+        raise ScenarioError([Problem("/evaluate", evaluate, EVALUATE_RULE)])
     drawn_with = hedge.sample.seed + 1 if seed is None else seed
     return draw_outcomes(hedge, evaluate, drawn_with), drawn_with
 
